@@ -1,0 +1,97 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { heartbeat } from '@temporalio/activity';
+import { resolveModel, loadCatalog, type ResolvedModel } from '../catalog/catalog.js';
+import { dataDir, kitDir } from '../config/settings.js';
+import { prepareDataset } from '../dataset/prepare.js';
+import { kitImages } from '../kit/kit.js';
+import { profileLoadedModel } from '../onnx/profile.js';
+import { describeModelIo } from '../onnx/model-io.js';
+import { loadOnnxModel } from '../onnx/onnx-proto.js';
+import { cellPath, readCell, writeCell } from '../results/cells.js';
+import type { ModelCell } from '../results/cell-types.js';
+import { writeStudyTables, type StudySummary } from '../results/study-tables.js';
+import type { ResolvedStudySpec } from '../spec/study-spec.js';
+import { classifyFailures } from './failures.js';
+
+export interface StudyPlan {
+  models: ResolvedModel[];
+  kit: string;
+}
+
+export interface DatasetRef {
+  dir: string;
+  n: number;
+  failed: number;
+  geometry: { resize: number; crop: number };
+  name: string;
+}
+
+/** Activities that need no particular hardware: they run on the control queue beside the workflows. */
+export function createControlActivities() {
+  return {
+    /** Resolves every model reference to a file and its preprocessing; any bad one fails the study at once. */
+    async planStudy(spec: ResolvedStudySpec): Promise<StudyPlan> {
+      return classifyFailures(async () => {
+        const kit = path.resolve(spec.dataset.kit ?? kitDir());
+        const models = await Promise.all(spec.models.map((ref) => resolveModel(ref, kit)));
+        const ids = models.map((m) => m.id);
+        const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (dup) throw Object.assign(new Error(`two models of the spec have the id "${dup}": give one an explicit id`), { nonRetryable: true });
+        return { models, kit };
+      });
+    },
+
+    /** Preprocesses the kit's labelled images for one geometry into cached Arrow shards. */
+    async prepareDataset(req: { spec: ResolvedStudySpec; kit: string; geometry: { resize: number; crop: number } }): Promise<DatasetRef> {
+      return classifyFailures(async () => {
+        const images = await kitImages(req.kit, req.spec.dataset.set, req.spec.dataset.limit);
+        const { dir, manifest } = await prepareDataset({
+          images, geometry: req.geometry, resizeFilter: req.spec.dataset.resizeFilter,
+          labelSource: `${req.kit}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
+          onShard: (done, total) => heartbeat({ done, total }),
+        });
+        return {
+          dir, n: manifest.n, failed: manifest.failed.length, geometry: req.geometry,
+          name: `kit:${req.spec.dataset.set}${req.spec.dataset.limit ? `[:${req.spec.dataset.limit}]` : ''}`,
+        };
+      });
+    },
+
+    /** Parameters, operations and I/O of one model from its ONNX graph; written once per study. */
+    async profileModel(req: { model: ResolvedModel; outDir: string }): Promise<ModelCell> {
+      return classifyFailures(async () => {
+        const file = cellPath(req.outDir, 'models', req.model.id);
+        const done = await readCell<ModelCell>(file);
+        if (done) return done;
+        const { model } = req;
+        const onnx = await loadOnnxModel(model.path);
+        const profile = await profileLoadedModel(onnx);
+        const io = describeModelIo(onnx);
+        const input = io.inputs[0]!;
+        const published = loadCatalog().find((c) => c.id === model.id)?.published;
+        const cell: ModelCell = {
+          model_id: model.id, path: model.path, architecture: model.architecture ?? null,
+          file_bytes: (await stat(model.path)).size, params: profile.params, weight_bytes: profile.weight_bytes,
+          macs: profile.macs, flops: profile.flops, traffic_bytes: profile.traffic_bytes,
+          arithmetic_intensity: profile.arithmetic_intensity, largest_activation_bytes: profile.largest_activation_bytes,
+          peak_live_activation_bytes: profile.peak_live_activation_bytes, uncounted_ops: profile.uncounted_ops,
+          opset: profile.opset, by_op_type: profile.by_op_type, input_name: input.name, input_dtype: input.dtype,
+          input_shape: `[${input.dims.join(',')}]`, fixed_batch: io.fixedBatch,
+          preprocessing: JSON.stringify(model.preprocessing), preprocessing_source: model.preprocessingSource,
+          resize: model.preprocessing.resize, crop: model.preprocessing.crop, num_classes: model.output.classes,
+          published_top1: published?.top1 ?? null, published_top5: published?.top5 ?? null,
+        };
+        await writeCell(file, cell);
+        return cell;
+      });
+    },
+
+    /** Rebuilds the study's Parquet tables from its cells. */
+    async writeTables(req: { outDir: string; summary: StudySummary }): Promise<Record<string, number>> {
+      return writeStudyTables(req.outDir, req.summary);
+    },
+  };
+}
+
+export type ControlActivities = ReturnType<typeof createControlActivities>;

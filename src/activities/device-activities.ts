@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { Context, heartbeat } from '@temporalio/activity';
+import type { ResolvedModel } from '../catalog/catalog.js';
+import { dataDir } from '../config/settings.js';
+import { readShard } from '../dataset/arrow-shards.js';
+import type { DatasetManifest } from '../dataset/prepare.js';
+import { describeDevice } from '../device/describe-device.js';
+import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-accuracy.js';
+import { openModel, type Provider } from '../inference/onnx-session.js';
+import { measureLatency } from '../measurement/measure-latency.js';
+import { rebatchModel } from '../onnx/rebatch.js';
+import { discoverPowerSampler } from '../power/power-sampler.js';
+import { readJsonIfExists } from '../results/atomic-file.js';
+import { cellPath, readCell, writeCell } from '../results/cells.js';
+import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
+import type { TimingSpec } from '../spec/study-spec.js';
+import { withDeviceLock } from '../workers/device-lock.js';
+import type { DatasetRef } from './control-activities.js';
+import { classifyFailures } from './failures.js';
+
+export interface DeviceCellRequest {
+  device: string;
+  outDir: string;
+  model: ResolvedModel;
+  dataset: DatasetRef;
+  provider: Provider;
+  threads?: number;
+}
+
+/** Activities pinned to hardware: a worker runs them only for the device queue it serves. */
+export function createDeviceActivities() {
+  return {
+    async describeDevice(req: { device: string; outDir: string }): Promise<DeviceCell> {
+      const file = cellPath(req.outDir, 'devices', req.device);
+      const cell = await describeDevice(req.device);
+      await writeCell(file, cell);
+      return cell;
+    },
+
+    /** Top-1/top-5 of one model on this device; resumes from the last heartbeat after a crash. */
+    async evaluateAccuracy(req: DeviceCellRequest & { batchSize: number }): Promise<AccuracyCell> {
+      return classifyFailures(() => withDeviceLock(async () => {
+        const file = cellPath(req.outDir, 'accuracy', req.device, req.model.id);
+        const done = await readCell<AccuracyCell>(file);
+        if (done) return done;
+        const manifest = await datasetManifest(req.dataset);
+        const resume = Context.current().info.heartbeatDetails as AccuracyProgress | undefined;
+        const started = performance.now();
+        const result = await evaluateAccuracy({
+          model: req.model, datasetDir: req.dataset.dir, manifest, batchSize: req.batchSize,
+          session: { provider: req.provider, threads: req.threads }, resume,
+          onShardDone: (progress) => heartbeat(progress),
+        });
+        const cell: AccuracyCell = {
+          model_id: req.model.id, device: req.device, n_images: result.n, n_failed: manifest.failed.length,
+          n_non_finite: result.nonFinite, top1: result.top1, top5: result.top5, batch_size: result.batchSize,
+          threads: result.threads, provider: req.provider, dataset: req.dataset.name,
+          resize_filter: manifest.resizeFilter, seconds: (performance.now() - started) / 1000,
+        };
+        await writeCell(file, cell);
+        return cell;
+      }));
+    },
+
+    /**
+     * One (model, device, batch) timing cell. A failure at this batch size (out of memory, a model
+     * that cannot be re-batched) is recorded as the cell's status, so the sweep goes on.
+     */
+    async measureLatency(req: DeviceCellRequest & { batchSize: number; timing: TimingSpec }): Promise<Omit<LatencyCell, 'samples_ms'>> {
+      return classifyFailures(() => withDeviceLock(async () => {
+        const file = cellPath(req.outDir, 'latency', req.device, req.model.id, `b${req.batchSize}`);
+        const done = await readCell<LatencyCell>(file);
+        if (done) return withoutSamples(done);
+        const base = {
+          model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: req.provider,
+          precision: req.model.precision ?? 'unknown', rebatched: false,
+        };
+        let cell: LatencyCell;
+        try {
+          const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, req.provider);
+          const precision = req.model.precision ?? inputDtype;
+          const manifest = await datasetManifest(req.dataset);
+          const shard = await readShard(path.join(req.dataset.dir, manifest.shards[0]!.file), manifest.geometry.crop);
+          const measured = await measureLatency({
+            model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing,
+            session: { provider: req.provider, threads: req.threads },
+            crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
+            power: await discoverPowerSampler(), onProgress: () => heartbeat(),
+          });
+          cell = { ...base, precision, rebatched, status: 'ok', error: null, ...measured };
+        } catch (err) {
+          const message = (err as Error).message ?? String(err);
+          cell = { ...base, status: isOutOfMemory(message) ? 'oom' : 'error', error: message, samples_ms: [] };
+        }
+        await writeCell(file, cell);
+        return withoutSamples(cell);
+      }));
+    },
+  };
+}
+
+export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
+
+async function datasetManifest(ref: DatasetRef): Promise<DatasetManifest> {
+  const manifest = await readJsonIfExists<DatasetManifest>(path.join(ref.dir, 'manifest.json'));
+  if (!manifest || manifest.shards.length === 0) {
+    throw Object.assign(new Error(`dataset ${ref.dir} is missing or empty on this host (is the data folder shared with the control host?)`), { nonRetryable: true });
+  }
+  return manifest;
+}
+
+/** The file to time at batch b: the model, or for a graph with another fixed batch, its re-batched copy. */
+async function modelFileForBatch(modelPath: string, b: number, provider: Provider): Promise<{ modelPath: string; rebatched: boolean; inputDtype: string }> {
+  const probe = await openModel(modelPath, { provider, threads: 1 });
+  const { fixedBatch, inputDtype } = probe;
+  await probe.session.release();
+  if (fixedBatch === null || fixedBatch === b) return { modelPath, rebatched: false, inputDtype };
+  const copy = await rebatchModel(modelPath, path.join(dataDir(), 'cache', 'rebatched'));
+  return { modelPath: copy, rebatched: true, inputDtype };
+}
+
+function isOutOfMemory(message: string): boolean {
+  return /bad_alloc|out of memory|failed to allocate|OOM/i.test(message);
+}
+
+function withoutSamples(cell: LatencyCell): Omit<LatencyCell, 'samples_ms'> {
+  const { samples_ms: _samples, ...rest } = cell;
+  return rest;
+}

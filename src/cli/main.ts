@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { CONTROL_QUEUE, dataDir, DEFAULT_TEMPORAL_ADDRESS } from '../config/settings.js';
+import { localCpuQueue } from '../device/describe-device.js';
+import { startDevServer } from '../temporal/dev-server.js';
+import { startWorkers } from '../workers/start-workers.js';
+import { runStudy } from './run-study.js';
+import { printStudyResult } from './print-result.js';
+
+const say = (line: string) => process.stderr.write(`dnnbench: ${line}\n`);
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new InvalidArgumentError('not a port number');
+  return n;
+}
+
+/** Runs until SIGINT/SIGTERM, then calls stop once. */
+function untilSignal(stop: () => Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = () => { void stop().then(resolve); };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+}
+
+const program = new Command('dnnbench').description('Benchmark ImageNet classifiers as a Temporal pipeline writing Parquet');
+
+program.command('study')
+  .description('run a study: with no TEMPORAL_ADDRESS, on an embedded dev server with an in-process worker')
+  .option('--preset <name>', 'a built-in study: quick (2 small kit models, batch 1,2,4) or kit (all kit models, batch 1..64)')
+  .option('--config <file>', 'a study spec (YAML or JSON)')
+  .option('--out <dir>', 'output folder (default data/results/<studyId>)')
+  .option('--id <id>', 'study id (default: from the preset/spec and a hash of its content)')
+  .option('--keep-server', 'leave the embedded dev server running at the end')
+  .option('--worker', 'also run an in-process worker when TEMPORAL_ADDRESS is set')
+  .option('--port <n>', 'port of the embedded dev server (default 7233, or a free one if busy)', portNumber)
+  .action(async (opts) => {
+    const result = await runStudy(opts);
+    printStudyResult(result);
+  });
+
+program.command('worker')
+  .description('run a hardware-pinned worker against TEMPORAL_ADDRESS (default localhost:7233)')
+  .option('--queue <name...>', `device queue(s) this host serves (default ${localCpuQueue()})`)
+  .option('--no-control', `do not also run workflows and control activities (queue ${CONTROL_QUEUE})`)
+  .action(async (opts: { queue?: string[]; control: boolean }) => {
+    const address = process.env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+    const queues = opts.queue ?? [localCpuQueue()];
+    const workers = await startWorkers({ address, deviceQueues: queues, control: opts.control });
+    say(`worker on ${address}: ${[...(opts.control ? [CONTROL_QUEUE] : []), ...queues].join(', ')} (Ctrl-C to stop)`);
+    await Promise.race([workers.run, untilSignal(() => workers.shutdown())]);
+  });
+
+program.command('dev-server')
+  .description('run the embedded Temporal dev server alone, until Ctrl-C')
+  .option('--port <n>', 'gRPC port', portNumber, 7233)
+  .option('--ui-port <n>', 'web UI port (default port+1000)', portNumber)
+  .option('--db-filename <file>', 'SQLite file the server persists to', path.join(dataDir(), 'temporal', 'dev.db'))
+  .action(async (opts: { port: number; uiPort?: number; dbFilename: string }) => {
+    const server = await startDevServer({ port: opts.port, uiPort: opts.uiPort, dbFile: path.resolve(opts.dbFilename), log: say });
+    say(`export TEMPORAL_ADDRESS=${server.address} to use it (Ctrl-C to stop)`);
+    await untilSignal(() => server.stop());
+  });
+
+try {
+  await program.parseAsync();
+  // Native handles (onnxruntime, the SDK's runtime) can keep the loop alive after the work is done.
+  process.exit(0);
+} catch (err) {
+  const e = err as Error & { nonRetryable?: boolean };
+  // Input errors are the user's to fix: the message alone. Anything else: the message, then a
+  // hint where to look; stacks only with DNNBENCH_DEBUG.
+  say(e.nonRetryable ? e.message : `error: ${e.message ?? e}`);
+  if (process.env.DNNBENCH_DEBUG) console.error(e.stack);
+  process.exit(e.nonRetryable ? 2 : 1);
+}

@@ -1,0 +1,14 @@
+import type { StudyResult } from '../workflows/index.js';
+
+/** A short human summary; the numbers themselves are in the Parquet tables. */
+export function printStudyResult(r: StudyResult): void {
+  const lines = [`study ${r.studyId} done: ${r.outDir}`];
+  for (const [table, rows] of Object.entries(r.tables)) lines.push(`  ${table}.parquet: ${rows} rows`);
+  for (const m of r.results) {
+    const acc = m.top1 === null ? '' : ` top1 ${(m.top1 * 100).toFixed(2)}%`;
+    const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms` : l.status}`).join(', ');
+    lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
+  }
+  if (r.failures.length) lines.push(`  failures:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}

@@ -1,0 +1,147 @@
+import path from 'node:path';
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { resolveModel } from '../catalog/catalog.js';
+import { CONTROL_QUEUE, dataDir, kitDir, TEMPORAL_NAMESPACE } from '../config/settings.js';
+import { kitImages } from '../kit/kit.js';
+import { localCpuQueue } from '../device/describe-device.js';
+import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../spec/study-spec.js';
+import { presetSpec } from '../spec/presets.js';
+import { startDevServer, isPortFree, freePort, type DevServer } from '../temporal/dev-server.js';
+import { startWorkers, type WorkerSet } from '../workers/start-workers.js';
+import type { StudyResult } from '../workflows/index.js';
+import { studyWorkflowId } from '../workflows/ids.js';
+import { progressQuery } from '../workflows/messages.js';
+import { InputError } from '../errors.js';
+import { ProgressPrinter } from './progress-view.js';
+
+export interface StudyCommandOptions {
+  preset?: string;
+  config?: string;
+  out?: string;
+  id?: string;
+  keepServer?: boolean;
+  /** Run an in-process worker even when TEMPORAL_ADDRESS names a server. */
+  worker?: boolean;
+  port?: number;
+}
+
+/** The spec of `dnnbench study`, validated before anything starts. */
+export async function buildSpec(opts: StudyCommandOptions): Promise<ResolvedStudySpec> {
+  if (opts.preset && opts.config) throw new InputError('give either --preset or --config, not both');
+  let spec: StudySpec;
+  if (opts.config) spec = await loadStudySpecFile(opts.config);
+  else if (opts.preset) spec = parseStudySpec(presetSpec(opts.preset, localCpuQueue()), `preset ${opts.preset}`);
+  else throw new InputError('name a study: --preset quick, or --config FILE (YAML or JSON)');
+  if (opts.id) spec = { ...spec, id: opts.id };
+  const resolved = resolveSpec(spec, { idPrefix: opts.preset, outOverride: opts.out, resultsRoot: path.join(dataDir(), 'results') });
+  // Workers may run elsewhere: every path they receive is absolute.
+  return {
+    ...resolved, out: path.resolve(resolved.out),
+    dataset: { ...resolved.dataset, ...(resolved.dataset.kit ? { kit: path.resolve(resolved.dataset.kit) } : {}) },
+    models: resolved.models.map((m) => (typeof m === 'object' ? { ...m, path: path.resolve(m.path) } : m.endsWith('.onnx') ? path.resolve(m) : m)),
+  };
+}
+
+/**
+ * Checks models and images before any server or worker starts, so a wrong path costs a second and
+ * says which setting to fix. (The hosts of a deployment share these paths: docs/DEPLOYMENT.md.)
+ */
+async function preflight(spec: ResolvedStudySpec): Promise<void> {
+  const kit = spec.dataset.kit ?? kitDir();
+  await kitImages(kit, spec.dataset.set, spec.dataset.limit);
+  await Promise.all(spec.models.map((ref) => resolveModel(ref, kit)));
+}
+
+const say = (line: string) => process.stderr.write(`dnnbench: ${line}\n`);
+
+/**
+ * `dnnbench study`: with no TEMPORAL_ADDRESS, an embedded dev server and an in-process worker for
+ * every queue of the spec; with one, submit and follow (plus a worker only with --worker).
+ */
+export async function runStudy(opts: StudyCommandOptions): Promise<StudyResult> {
+  const spec = await buildSpec(opts);
+  await preflight(spec);
+  let server: DevServer | undefined;
+  let workers: WorkerSet | undefined;
+  let address = process.env.TEMPORAL_ADDRESS;
+  const stop = async () => {
+    await workers?.shutdown();
+    if (server && !opts.keepServer) await server.stop();
+  };
+  try {
+    if (!address) {
+      const wanted = opts.port ?? 7233;
+      const port = (await isPortFree(wanted)) ? wanted : await freePort();
+      if (port !== wanted) say(`port ${wanted} is busy; the embedded server uses ${port}`);
+      server = await startDevServer({ port, dbFile: path.join(dataDir(), 'temporal', 'dev.db'), log: say });
+      address = server.address;
+    }
+    if (!process.env.TEMPORAL_ADDRESS || opts.worker) {
+      const queues = spec.devices.map((d) => d.queue);
+      workers = await startWorkers({ address, deviceQueues: queues, control: true });
+      say(`in-process worker on ${[CONTROL_QUEUE, ...queues].join(', ')}`);
+    }
+    const result = await submitAndFollow(address, spec, workers);
+    await stop();
+    if (server && opts.keepServer) say(`server left running on ${server.address} (UI http://127.0.0.1:${server.uiPort})`);
+    return result;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function submitAndFollow(address: string, spec: ResolvedStudySpec, workers?: WorkerSet): Promise<StudyResult> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection, namespace: TEMPORAL_NAMESPACE });
+    const workflowId = studyWorkflowId(spec.id);
+    let handle;
+    try {
+      handle = await client.workflow.start('studyWorkflow', {
+        taskQueue: CONTROL_QUEUE, workflowId, args: [spec],
+        // A failed study may be started again (finished cells are kept); a finished one is not redone.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      });
+      say(`study ${spec.id}: workflow ${workflowId}, results in ${spec.out}`);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      say(`study ${spec.id} already finished (workflow ${workflowId}); results in ${spec.out}`);
+      handle = client.workflow.getHandle(workflowId);
+    }
+    const printer = new ProgressPrinter();
+    const done = handle.result() as Promise<StudyResult>;
+    const workerDied = workers ? workers.run.then(() => { throw new Error('the in-process worker stopped before the study finished'); }) : new Promise<never>(() => {});
+    let finished = false;
+    void done.finally(() => { finished = true; }).catch(() => undefined);
+    const poll = (async () => {
+      while (!finished) {
+        try {
+          printer.update(await handle.query(progressQuery));
+        } catch {
+          // A closed workflow answers queries from its history only when a worker replays it; skip.
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    try {
+      return await Promise.race([done, workerDied]);
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) throw new Error(`study ${spec.id} failed: ${innermost(err)}`);
+      throw err;
+    } finally {
+      finished = true;
+      await poll;
+    }
+  } finally {
+    await connection.close();
+  }
+}
+
+function innermost(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown };
+  while (e.cause) e = e.cause as typeof e;
+  return e.message ?? String(err);
+}

@@ -1,0 +1,65 @@
+import type { DeviceDescription } from '../device/describe-device.js';
+import type { LatencyMeasurement } from '../measurement/measure-latency.js';
+
+export type DeviceCell = DeviceDescription;
+
+export interface ModelCell {
+  model_id: string;
+  path: string;
+  architecture: string | null;
+  file_bytes: number;
+  params: number;
+  weight_bytes: number;
+  macs: number;
+  flops: number;
+  traffic_bytes: number;
+  arithmetic_intensity: number;
+  largest_activation_bytes: number;
+  peak_live_activation_bytes: number;
+  /** Op types whose cost could not be counted: macs/flops are then lower bounds. */
+  uncounted_ops: string[];
+  opset: number;
+  by_op_type: Record<string, { count: number; macs: number; flops: number }>;
+  input_name: string;
+  input_dtype: string;
+  input_shape: string;
+  fixed_batch: number | null;
+  preprocessing: string;
+  preprocessing_source: string;
+  resize: number;
+  crop: number;
+  num_classes: number;
+  published_top1: number | null;
+  published_top5: number | null;
+}
+
+export interface AccuracyCell {
+  model_id: string;
+  device: string;
+  n_images: number;
+  n_failed: number;
+  n_non_finite: number;
+  top1: number;
+  top5: number;
+  batch_size: number;
+  threads: number;
+  provider: string;
+  dataset: string;
+  resize_filter: string;
+  seconds: number;
+}
+
+export type LatencyStatus = 'ok' | 'oom' | 'error';
+
+/** One (model, device, batch) timing; the measurement fields are absent when status is not ok. */
+export interface LatencyCell extends Partial<LatencyMeasurement> {
+  model_id: string;
+  device: string;
+  batch_size: number;
+  status: LatencyStatus;
+  error: string | null;
+  provider: string;
+  precision: string;
+  /** True when a fixed-batch model was timed through a re-batched copy. */
+  rebatched: boolean;
+}

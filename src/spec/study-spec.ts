@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+
+/** How a model's input is made from a uint8 RGB crop: value = (x·scale − mean) / std per channel. */
+export const PreprocessingSchema = z.object({
+  resize: z.number().int().positive().describe('shorter side is resized to this'),
+  crop: z.number().int().positive().describe('then centre-cropped to crop×crop'),
+  channelOrder: z.enum(['RGB', 'BGR']),
+  scale: z.enum(['unit', 'byte']).describe('unit: x/255; byte: x as 0..255'),
+  mean: z.tuple([z.number(), z.number(), z.number()]),
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  layout: z.enum(['NCHW', 'NHWC']),
+});
+export type Preprocessing = z.infer<typeof PreprocessingSchema>;
+
+export const ModelOutputSchema = z.object({
+  classes: z.union([z.literal(1000), z.literal(1001)]),
+  backgroundOffset: z.union([z.literal(0), z.literal(1)]),
+  kind: z.enum(['logits', 'probabilities']),
+});
+export type ModelOutput = z.infer<typeof ModelOutputSchema>;
+
+const ModelRefSchema = z.union([
+  z.string().min(1).describe('a kit model id, a catalog id, or a path to an .onnx file'),
+  z.object({
+    id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').optional(),
+    path: z.string().min(1),
+    preprocessing: PreprocessingSchema.optional(),
+    output: ModelOutputSchema.optional(),
+  }).strict(),
+]);
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+const DeviceSchema = z.object({
+  queue: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a task-queue name such as cpu-x86_64, gpu-h100 or jetson-tx1'),
+  accuracy: z.boolean().default(false).describe('also evaluate accuracy on this device'),
+  threads: z.number().int().positive().optional().describe('intra-op threads; default: all cores'),
+  provider: z.enum(['cpu', 'cuda', 'tensorrt']).default('cpu'),
+}).strict();
+export type DeviceSpec = z.infer<typeof DeviceSchema>;
+
+const TimingSchema = z.object({
+  warmupRuns: z.number().int().nonnegative().default(10),
+  warmupSeconds: z.number().nonnegative().default(1),
+  minRuns: z.number().int().positive().default(50),
+  minSeconds: z.number().nonnegative().default(3),
+}).strict();
+export type TimingSpec = z.infer<typeof TimingSchema>;
+
+const DatasetSchema = z.object({
+  kit: z.string().min(1).optional().describe('kit folder; default DNNBENCH_KIT or ../shared/kit'),
+  set: z.enum(['val_227', 'val_orig', 'all']).default('val_227'),
+  limit: z.number().int().positive().optional().describe('use only the first N images (sorted by id)'),
+  resizeFilter: z.enum(['linear', 'lanczos3', 'cubic']).default('linear'),
+}).strict();
+export type DatasetSpec = z.infer<typeof DatasetSchema>;
+
+export const StudySpecSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').optional(),
+  models: z.array(ModelRefSchema).min(1, 'name at least one model'),
+  devices: z.array(DeviceSchema).min(1, 'name at least one device queue'),
+  batchSizes: z.array(z.number().int().positive()).min(1).default([1, 2, 4, 8, 16, 32, 64]),
+  timing: TimingSchema.default(TimingSchema.parse({})),
+  dataset: DatasetSchema.default(DatasetSchema.parse({})),
+  accuracyBatchSize: z.number().int().positive().default(32),
+  out: z.string().min(1).optional(),
+}).strict().superRefine((spec, ctx) => {
+  const queues = spec.devices.map((d) => d.queue);
+  const dup = queues.find((q, i) => queues.indexOf(q) !== i);
+  if (dup) ctx.addIssue({ code: 'custom', path: ['devices'], message: `queue "${dup}" is listed twice` });
+  const batches = spec.batchSizes;
+  if (new Set(batches).size !== batches.length) ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'batch sizes repeat' });
+});
+export type StudySpecInput = z.input<typeof StudySpecSchema>;
+export type StudySpec = z.infer<typeof StudySpecSchema>;
+
+/** A validated spec whose id and output directory are settled: what a study workflow receives. */
+export interface ResolvedStudySpec extends StudySpec {
+  id: string;
+  out: string;
+}
+
+/** Validates raw spec data; the error names every bad field by its path (e.g. `devices.0.queue`). */
+export function parseStudySpec(raw: unknown, source = 'study spec'): StudySpec {
+  const result = StudySpecSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : '(top level)';
+    return `  - ${where}: ${issue.message}`;
+  });
+  throw new InputError(`invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Reads a YAML or JSON spec file (YAML is a superset of JSON, so one parser serves both). */
+export async function loadStudySpecFile(file: string): Promise<StudySpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new InputError(`cannot read study spec ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new InputError(`study spec ${file} is neither valid YAML nor JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return parseStudySpec(raw, `study spec ${file}`);
+}
+
+/** A short content hash of the spec (without its id and output folder): same spec, same study id. */
+export function specHash(spec: StudySpec): string {
+  const { id: _id, out: _out, ...rest } = spec;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 10);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Settles the study id (given, or `<prefix>-<hash>`) and the output folder (--out, spec.out, or data/results/<id>). */
+export function resolveSpec(spec: StudySpec, opts: { idPrefix?: string; outOverride?: string; resultsRoot: string }): ResolvedStudySpec {
+  const id = spec.id ?? `${opts.idPrefix ?? 'study'}-${specHash(spec)}`;
+  const out = opts.outOverride ?? spec.out ?? `${opts.resultsRoot}/${id}`;
+  return { ...spec, id, out };
+}

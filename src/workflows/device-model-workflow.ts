@@ -1,0 +1,61 @@
+import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
+import type { DatasetRef, DeviceActivities } from '../activities/index.js';
+import type { ResolvedModel } from '../catalog/catalog.js';
+import type { DeviceSpec, TimingSpec } from '../spec/study-spec.js';
+import { cellDoneSignal, cellStartedSignal, type CellEvent } from './messages.js';
+
+export interface DeviceModelInput {
+  parentWorkflowId: string;
+  device: DeviceSpec;
+  model: ResolvedModel;
+  dataset: DatasetRef;
+  batchSizes: number[];
+  timing: TimingSpec;
+  accuracyBatchSize: number;
+  outDir: string;
+}
+
+export interface DeviceModelResult {
+  device: string;
+  model: string;
+  top1: number | null;
+  latency: { batch: number; status: string; p50_ms: number | null }[];
+}
+
+/**
+ * Every cell of one model on one device, in sequence on that device's queue: accuracy first (if
+ * the device evaluates it), then each batch size. Cells already on disk return at once.
+ */
+export async function deviceModelWorkflow(input: DeviceModelInput): Promise<DeviceModelResult> {
+  const { device, model } = input;
+  // Timeouts are generous because a cell on a Jetson can take many minutes; the heartbeat timeout
+  // is what notices a dead worker quickly.
+  const acts = proxyActivities<DeviceActivities>({
+    taskQueue: device.queue,
+    startToCloseTimeout: '2 hours',
+    heartbeatTimeout: '1 minute',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+  });
+  const parent = getExternalWorkflowHandle(input.parentWorkflowId);
+  const notify = async (signal: typeof cellStartedSignal, cell: string, status?: string) => {
+    const event: CellEvent = { device: device.queue, model: model.id, cell, status };
+    await parent.signal(signal, event);
+  };
+  const common = { device: device.queue, outDir: input.outDir, model, dataset: input.dataset, provider: device.provider, threads: device.threads };
+
+  let top1: number | null = null;
+  if (device.accuracy) {
+    await notify(cellStartedSignal, 'accuracy');
+    const acc = await acts.evaluateAccuracy({ ...common, batchSize: input.accuracyBatchSize });
+    top1 = acc.top1;
+    await notify(cellDoneSignal, 'accuracy', 'ok');
+  }
+  const latency: DeviceModelResult['latency'] = [];
+  for (const b of input.batchSizes) {
+    await notify(cellStartedSignal, `b${b}`);
+    const cell = await acts.measureLatency({ ...common, batchSize: b, timing: input.timing });
+    latency.push({ batch: b, status: cell.status, p50_ms: cell.p50_ms ?? null });
+    await notify(cellDoneSignal, `b${b}`, cell.status);
+  }
+  return { device: device.queue, model: model.id, top1, latency };
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { InputError } from '../../src/errors.js';
+import { presetSpec } from '../../src/spec/presets.js';
+import { loadStudySpecFile, parseStudySpec, resolveSpec, specHash } from '../../src/spec/study-spec.js';
+
+const minimal = { models: ['mobilenetv2-12-int8'], devices: [{ queue: 'cpu-x86_64', accuracy: true }] };
+
+test('a minimal spec gets the SPEC.md defaults', () => {
+  const spec = parseStudySpec(minimal);
+  assert.deepEqual(spec.batchSizes, [1, 2, 4, 8, 16, 32, 64]);
+  assert.deepEqual(spec.timing, { warmupRuns: 10, warmupSeconds: 1, minRuns: 50, minSeconds: 3 });
+  assert.equal(spec.dataset.resizeFilter, 'linear');
+  assert.equal(spec.devices[0]!.provider, 'cpu');
+});
+
+test('the error names every bad field by its path', () => {
+  const bad = { ...minimal, devices: [{ queue: 'CPU X', accuracy: 'yes' }], batchSizes: [0, 2], timing: { minRuns: -1 } };
+  assert.throws(() => parseStudySpec(bad, 'study spec s.yaml'), (err: Error) => {
+    assert.ok(err instanceof InputError);
+    assert.match(err.message, /study spec s\.yaml/);
+    for (const field of ['devices.0.queue', 'devices.0.accuracy', 'batchSizes.0', 'timing.minRuns']) {
+      assert.match(err.message, new RegExp(field.replace(/\./g, '\\.')), `message should name ${field}:\n${err.message}`);
+    }
+    return true;
+  });
+});
+
+test('unknown fields, empty model lists and repeated queues are refused', () => {
+  assert.throws(() => parseStudySpec({ ...minimal, batchsizes: [1] }), /batchsizes/);
+  assert.throws(() => parseStudySpec({ ...minimal, models: [] }), /models: name at least one model/);
+  assert.throws(() => parseStudySpec({ ...minimal, devices: [{ queue: 'a' }, { queue: 'a' }] }), /queue "a" is listed twice/);
+});
+
+test('YAML and JSON files load; a broken file is named in the error', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-spec-'));
+  const yamlFile = path.join(dir, 'study.yaml');
+  await writeFile(yamlFile, 'id: kit-small\nmodels: [mobilenetv2-12-int8]\ndevices:\n  - queue: cpu-x86_64\nbatchSizes: [1, 2]\n');
+  const fromYaml = await loadStudySpecFile(yamlFile);
+  assert.equal(fromYaml.id, 'kit-small');
+  assert.deepEqual(fromYaml.batchSizes, [1, 2]);
+  const jsonFile = path.join(dir, 'study.json');
+  await writeFile(jsonFile, JSON.stringify(minimal));
+  assert.deepEqual((await loadStudySpecFile(jsonFile)).models, minimal.models);
+  const broken = path.join(dir, 'broken.yaml');
+  await writeFile(broken, 'models: [a\n  devices: {');
+  await assert.rejects(loadStudySpecFile(broken), (err: Error) => err instanceof InputError && err.message.includes(broken));
+  await assert.rejects(loadStudySpecFile(path.join(dir, 'missing.yaml')), /cannot read study spec .*missing\.yaml: ENOENT/);
+});
+
+test('the study id is stable for the same content and changes with it', () => {
+  const a = parseStudySpec(minimal);
+  const b = parseStudySpec({ ...minimal, out: '/elsewhere' });
+  const c = parseStudySpec({ ...minimal, batchSizes: [1] });
+  assert.equal(specHash(a), specHash(b));
+  assert.notEqual(specHash(a), specHash(c));
+  const r = resolveSpec(a, { idPrefix: 'quick', resultsRoot: '/r' });
+  assert.equal(r.id, `quick-${specHash(a)}`);
+  assert.equal(r.out, `/r/${r.id}`);
+  assert.equal(resolveSpec(a, { resultsRoot: '/r', outOverride: '/o' }).out, '/o');
+});
+
+test('the quick preset is a valid spec on the local queue', () => {
+  const spec = parseStudySpec(presetSpec('quick', 'cpu-x86_64'));
+  assert.deepEqual(spec.batchSizes, [1, 2, 4]);
+  assert.equal(spec.models.length, 2);
+  assert.throws(() => presetSpec('nope', 'cpu-x86_64'), /unknown preset "nope"/);
+});
