@@ -19,12 +19,12 @@ export interface LatencyRequest {
 
 export interface LatencyMeasurement extends LatencyStats {
   samples_ms: number[];
-  time_per_image_ms: number;
+  per_image_ms: number;
   images_per_s: number;
   threads: number;
-  /** Resident memory before the session, after creating it (weights + arena), and peak while timing. */
+  /** Resident memory (RSS, process.memoryUsage.rss() = /proc/self/statm) before the session, after creating it (static: weights + arena), and the highest value sampled after each timed run (dynamic peak). */
   rss_before_bytes: number;
-  rss_after_session_bytes: number;
+  rss_static_bytes: number;
   rss_peak_bytes: number;
   power_avg_w: number | null;
   power_idle_w: number | null;
@@ -83,11 +83,11 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
     return {
       ...stats,
       samples_ms: samples,
-      time_per_image_ms: stats.p50_ms / b,
+      per_image_ms: stats.p50_ms / b,
       images_per_s: (b * 1000) / stats.p50_ms,
       threads: m.threads,
       rss_before_bytes: rssBefore,
-      rss_after_session_bytes: rssAfter,
+      rss_static_bytes: rssAfter,
       rss_peak_bytes: rssPeak,
       power_avg_w: power?.avgW ?? null,
       power_idle_w: idleW,
