@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import type { ResolvedModel } from '../catalog/catalog.js';
@@ -73,7 +74,7 @@ export function createDeviceActivities() {
         if (done) return withoutSamples(done);
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: req.provider,
-          precision: req.model.precision ?? 'unknown', rebatched: false,
+          precision: req.model.precision ?? 'unknown', rebatched: false, worker: workerIdentity(),
         };
         let cell: LatencyCell;
         try {
@@ -117,6 +118,10 @@ async function modelFileForBatch(modelPath: string, b: number, provider: Provide
   if (fixedBatch === null || fixedBatch === b) return { modelPath, rebatched: false, inputDtype };
   const copy = await rebatchModel(modelPath, path.join(dataDir(), 'cache', 'rebatched'));
   return { modelPath: copy, rebatched: true, inputDtype };
+}
+
+function workerIdentity(): string {
+  return `${os.hostname()}:${process.pid}`;
 }
 
 function isOutOfMemory(message: string): boolean {

@@ -6,6 +6,7 @@ import { startDevServer } from '../temporal/dev-server.js';
 import { startWorkers } from '../workers/start-workers.js';
 import { runStudy } from './run-study.js';
 import { printStudyResult } from './print-result.js';
+import { showStatus, signalStudy } from './status-command.js';
 
 const say = (line: string) => process.stderr.write(`dnnbench: ${line}\n`);
 
@@ -51,6 +52,19 @@ program.command('worker')
     say(`worker on ${address}: ${[...(opts.control ? [CONTROL_QUEUE] : []), ...queues].join(', ')} (Ctrl-C to stop)`);
     await Promise.race([workers.run, untilSignal(() => workers.shutdown())]);
   });
+
+program.command('status <studyId>')
+  .description('progress of a study on TEMPORAL_ADDRESS (default localhost:7233)')
+  .option('--watch', 'keep redrawing until the study ends')
+  .action(async (studyId: string, opts: { watch?: boolean }) => showStatus(studyId, opts.watch ?? false));
+
+program.command('skip-model <studyId> <modelId>')
+  .description('stop measuring a model in a running study (finished cells are kept)')
+  .action(async (studyId: string, modelId: string) => signalStudy(studyId, 'skip-model', modelId));
+
+program.command('drop-device <studyId> <queue>')
+  .description('stop using a device queue in a running study (finished cells are kept)')
+  .action(async (studyId: string, queue: string) => signalStudy(studyId, 'drop-device', queue));
 
 program.command('dev-server')
   .description('run the embedded Temporal dev server alone, until Ctrl-C')

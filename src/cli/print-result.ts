@@ -9,6 +9,7 @@ export function printStudyResult(r: StudyResult): void {
     const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms` : l.status}`).join(', ');
     lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
   }
+  if (r.missingCells?.length) lines.push(`  missing cells (${r.missingCells.length}):\n${r.missingCells.map((c) => `    - ${c}`).join('\n')}`);
   if (r.failures.length) lines.push(`  failures:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -13,8 +13,8 @@ function duration(seconds: number | null): string {
 
 /** Lines describing a study's progress: one per device, then the total with its ETA. */
 export function renderProgress(p: StudyProgress): string[] {
-  const lines = p.devices.map((d) => `  ${d.device.padEnd(16)} ${bar(d.done, d.total)} ${String(d.done).padStart(3)}/${d.total}  ${d.current ?? ''}`);
-  lines.push(`  ${p.phase.padEnd(16)} ${p.done}/${p.total} cells, ETA ${duration(p.etaSeconds)}${p.failures.length ? `, ${p.failures.length} failed` : ''}`);
+  const lines = p.devices.map((d) => `  ${d.device.padEnd(16)} ${bar(d.done, d.total)} ${String(d.done).padStart(3)}/${d.total}  ${d.state === 'active' ? d.current ?? '' : `(${d.state})`}`);
+  lines.push(`  ${p.phase.padEnd(16)} ${p.done}/${p.total} cells, ETA ${duration(p.etaSeconds)}${p.failures.length ? `, ${p.failures.length} failed` : ''}${p.skippedModels.length ? `, skipped ${p.skippedModels.join(' ')}` : ''}`);
   return lines;
 }
 

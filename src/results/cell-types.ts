@@ -62,4 +62,6 @@ export interface LatencyCell extends Partial<LatencyMeasurement> {
   precision: string;
   /** True when a fixed-batch model was timed through a re-batched copy. */
   rebatched: boolean;
+  /** The worker process that measured it (host:pid): which board of a shared queue did the work. */
+  worker: string;
 }

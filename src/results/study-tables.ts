@@ -26,7 +26,7 @@ const TABLES = {
   },
   latency: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', status: 'utf8', error: 'utf8', provider: 'utf8', precision: 'utf8',
-    rebatched: 'bool', threads: 'int32', runs: 'int32', mean_ms: 'float64', stdev_ms: 'float64', min_ms: 'float64',
+    rebatched: 'bool', worker: 'utf8', threads: 'int32', runs: 'int32', mean_ms: 'float64', stdev_ms: 'float64', min_ms: 'float64',
     p50_ms: 'float64', p90_ms: 'float64', p99_ms: 'float64', max_ms: 'float64', per_image_ms: 'float64',
     images_per_s: 'float64', rss_before_bytes: 'int64', rss_static_bytes: 'int64', rss_peak_bytes: 'int64',
     power_avg_w: 'float64', power_idle_w: 'float64', energy_per_image_j: 'float64', power_note: 'utf8',
@@ -34,7 +34,7 @@ const TABLES = {
   latency_samples: { model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64' },
   study: {
     study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
-    cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list',
+    cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list', missing_cells: 'utf8_list',
   },
 } satisfies Record<string, ColumnDefs>;
 
@@ -45,6 +45,7 @@ export interface StudySummary {
   spec_json: string;
   cells_expected: number;
   failures: string[];
+  missing_cells: string[];
 }
 
 /** Rebuilds every Parquet table of a study from its cells; returns row counts per table. */

@@ -58,6 +58,8 @@ const DatasetSchema = z.object({
 }).strict();
 export type DatasetSpec = z.infer<typeof DatasetSchema>;
 
+const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "90s", "30 minutes" or "6h"');
+
 export const StudySpecSchema = z.object({
   id: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').optional(),
   models: z.array(ModelRefSchema).min(1, 'name at least one model'),
@@ -66,6 +68,10 @@ export const StudySpecSchema = z.object({
   timing: TimingSchema.default(TimingSchema.parse({})),
   dataset: DatasetSchema.default(DatasetSchema.parse({})),
   accuracyBatchSize: z.number().int().positive().default(32),
+  deviceDeadline: Duration.default('6 hours')
+    .describe('how long a device task may wait for a worker on its queue before the study gives up on that device'),
+  heartbeatTimeout: Duration.default('1 minute')
+    .describe('a device activity that has not heartbeaten for this long is retried elsewhere (its worker died)'),
   out: z.string().min(1).optional(),
 }).strict().superRefine((spec, ctx) => {
   const queues = spec.devices.map((d) => d.queue);

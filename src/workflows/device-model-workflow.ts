@@ -13,6 +13,9 @@ export interface DeviceModelInput {
   timing: TimingSpec;
   accuracyBatchSize: number;
   outDir: string;
+  /** How long a task may wait for a worker on the device's queue (each attempt). */
+  deviceDeadline: string;
+  heartbeatTimeout: string;
 }
 
 export interface DeviceModelResult {
@@ -33,7 +36,8 @@ export async function deviceModelWorkflow(input: DeviceModelInput): Promise<Devi
   const acts = proxyActivities<DeviceActivities>({
     taskQueue: device.queue,
     startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: input.heartbeatTimeout,
+    scheduleToStartTimeout: input.deviceDeadline,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
   });
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);

@@ -14,6 +14,8 @@ export interface DeviceProgress {
   done: number;
   total: number;
   current: string | null;
+  /** 'gone' once the device's worker missed the deadline; 'dropped' by signal. */
+  state: 'active' | 'gone' | 'dropped';
 }
 
 export interface StudyProgress {
@@ -25,8 +27,13 @@ export interface StudyProgress {
   /** Estimated seconds left, from the mean time per finished cell; null before the first one. */
   etaSeconds: number | null;
   failures: string[];
+  skippedModels: string[];
 }
 
 export const progressQuery = defineQuery<StudyProgress>('progress');
 export const cellStartedSignal = defineSignal<[CellEvent]>('cellStarted');
 export const cellDoneSignal = defineSignal<[CellEvent]>('cellDone');
+/** Stop measuring a model on every device (its finished cells are kept). */
+export const skipModelSignal = defineSignal<[string]>('skipModel');
+/** Stop using a device queue (its finished cells are kept). */
+export const dropDeviceSignal = defineSignal<[string]>('dropDevice');

@@ -1,9 +1,16 @@
-import { ApplicationFailure, executeChild, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { ControlActivities, DeviceActivities } from '../activities/index.js';
-import type { ResolvedStudySpec } from '../spec/study-spec.js';
+import {
+  ApplicationFailure, CancellationScope, executeChild, isCancellation,
+  proxyActivities, setHandler, TimeoutFailure, workflowInfo,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { ControlActivities, DatasetRef, DeviceActivities } from '../activities/index.js';
+import type { ResolvedModel } from '../catalog/catalog.js';
+import type { DeviceSpec, ResolvedStudySpec } from '../spec/study-spec.js';
 import { deviceModelWorkflow, type DeviceModelResult } from './device-model-workflow.js';
 import { deviceModelWorkflowId } from './ids.js';
-import { cellDoneSignal, cellStartedSignal, progressQuery, type StudyProgress } from './messages.js';
+import {
+  cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, skipModelSignal, type DeviceProgress, type StudyProgress,
+} from './messages.js';
 
 export interface StudyResult {
   studyId: string;
@@ -11,6 +18,8 @@ export interface StudyResult {
   tables: Record<string, number>;
   results: DeviceModelResult[];
   failures: string[];
+  /** Cells that were expected but have no result: device gone, model skipped or failed. */
+  missingCells: string[];
 }
 
 const control = proxyActivities<ControlActivities>({
@@ -19,39 +28,81 @@ const control = proxyActivities<ControlActivities>({
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
+/** True when a child or activity failed because no worker picked its task up before the deadline. */
+function isDeviceAbsent(err: unknown): boolean {
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof TimeoutFailure && e.timeoutType === TimeoutType.SCHEDULE_TO_START) return true;
+  }
+  return false;
+}
+
+/** The innermost message of a Temporal failure chain: what actually went wrong. */
+function messageOf(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
+
 /**
  * A whole study: plan, prepare the dataset once per geometry, profile each model once, then one
  * child workflow per device × model on that device's queue, and finally the Parquet tables.
- * One model failing is recorded and the others go on.
+ *
+ * All children of a device start together: the device's workers take their activities one at a
+ * time (one slot each), so several boards polling one queue share the cells. A device whose
+ * worker does not pick a task up within `deviceDeadline` is given up; the study finishes with the
+ * others and lists the missing cells. One model failing never sinks the others.
  */
 export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResult> {
   const startedMs = Date.now(); // workflow time: deterministic under replay
   const failures: string[] = [];
-  const progress: StudyProgress = { studyId: spec.id, phase: 'planning', devices: [], done: 0, total: 0, etaSeconds: null, failures };
+  const skippedModels = new Set<string>();
+  const doneCells = new Set<string>();
+  const progress: StudyProgress = {
+    studyId: spec.id, phase: 'planning', devices: [], done: 0, total: 0, etaSeconds: null, failures, skippedModels: [],
+  };
+  const deviceOf = (queue: string): DeviceProgress | undefined => progress.devices.find((d) => d.device === queue);
+  /** Running children, by device and model, so signals can cancel them. */
+  const scopes: { device: string; model: string; scope: CancellationScope }[] = [];
+  const cancelWhere = (pred: (s: { device: string; model: string }) => boolean) => scopes.filter(pred).forEach((s) => s.scope.cancel());
+
   setHandler(progressQuery, () => {
     const elapsed = (Date.now() - startedMs) / 1000;
     progress.etaSeconds = progress.done > 0 ? (elapsed / progress.done) * (progress.total - progress.done) : null;
+    progress.skippedModels = [...skippedModels];
     return progress;
   });
   setHandler(cellStartedSignal, (e) => {
-    const d = progress.devices.find((x) => x.device === e.device);
+    const d = deviceOf(e.device);
     if (d) d.current = `${e.model} ${e.cell}`;
   });
   setHandler(cellDoneSignal, (e) => {
-    const d = progress.devices.find((x) => x.device === e.device);
+    const key = `${e.device} ${e.model} ${e.cell}`;
+    if (doneCells.has(key)) return; // a retried child may report a cell twice
+    doneCells.add(key);
+    const d = deviceOf(e.device);
     if (d) { d.done++; d.current = null; }
     progress.done++;
-    if (e.status && e.status !== 'ok') failures.push(`${e.device} ${e.model} ${e.cell}: ${e.status}`);
+    if (e.status && e.status !== 'ok') failures.push(`${key}: ${e.status}`);
+  });
+  setHandler(skipModelSignal, (model) => {
+    skippedModels.add(model);
+    cancelWhere((s) => s.model === model);
+  });
+  setHandler(dropDeviceSignal, (queue) => {
+    const d = deviceOf(queue);
+    if (d && d.state === 'active') d.state = 'dropped';
+    cancelWhere((s) => s.device === queue);
   });
 
   const plan = await control.planStudy(spec);
-  const cellsPerModel = (d: { accuracy: boolean }) => spec.batchSizes.length + (d.accuracy ? 1 : 0);
-  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: cellsPerModel(d) * plan.models.length, current: null }));
+  const cellsOf = (d: DeviceSpec) => [...(d.accuracy ? ['accuracy'] : []), ...spec.batchSizes.map((b) => `b${b}`)];
+  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: cellsOf(d).length * plan.models.length, current: null, state: 'active' }));
   progress.total = progress.devices.reduce((a, d) => a + d.total, 0);
 
   progress.phase = 'preparing';
-  const geometries = [...new Map(plan.models.map((m) => [`${m.preprocessing.resize}/${m.preprocessing.crop}`, m.preprocessing])).values()];
-  const datasets = new Map(await Promise.all(geometries.map(async (g) => {
+  const geometryKey = (m: ResolvedModel) => `${m.preprocessing.resize}/${m.preprocessing.crop}`;
+  const geometries = [...new Map(plan.models.map((m) => [geometryKey(m), m.preprocessing])).values()];
+  const datasets = new Map<string, DatasetRef>(await Promise.all(geometries.map(async (g) => {
     const ref = await control.prepareDataset({ spec, kit: plan.kit, geometry: { resize: g.resize, crop: g.crop } });
     return [`${g.resize}/${g.crop}`, ref] as const;
   })));
@@ -60,51 +111,63 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   const profiled = await Promise.allSettled(plan.models.map((model) => control.profileModel({ model, outDir: spec.out })));
   const models = plan.models.filter((model, i) => {
     const r = profiled[i]!;
-    if (r.status === 'rejected') {
-      failures.push(`${model.id}: ${messageOf(r.reason)}`);
-      const skipped = spec.devices.reduce((a, d) => a + cellsPerModel(d), 0);
-      progress.total -= skipped;
-      for (const d of progress.devices) d.total -= cellsPerModel(spec.devices.find((s) => s.queue === d.device)!);
-    }
+    if (r.status === 'rejected') failures.push(`${model.id}: ${messageOf(r.reason)}`);
     return r.status === 'fulfilled';
   });
 
   progress.phase = 'measuring';
   const parentWorkflowId = workflowInfo().workflowId;
-  // Devices run in parallel; on one device, models run one after another (timings never overlap).
-  const perDevice = await Promise.all(spec.devices.map(async (device) => {
-    const onDevice = proxyActivities<DeviceActivities>({ taskQueue: device.queue, startToCloseTimeout: '5 minutes' });
-    await onDevice.describeDevice({ device: device.queue, outDir: spec.out });
-    const results: DeviceModelResult[] = [];
-    for (const model of models) {
+  const runDevice = async (device: DeviceSpec): Promise<DeviceModelResult[]> => {
+    const progressOf = deviceOf(device.queue)!;
+    const onDevice = proxyActivities<DeviceActivities>({
+      taskQueue: device.queue, startToCloseTimeout: '5 minutes', scheduleToStartTimeout: spec.deviceDeadline,
+    });
+    try {
+      await onDevice.describeDevice({ device: device.queue, outDir: spec.out });
+    } catch (err) {
+      if (!isDeviceAbsent(err)) throw err;
+      progressOf.state = 'gone';
+      failures.push(`${device.queue}: no worker took its tasks within ${spec.deviceDeadline}`);
+      return [];
+    }
+    const results = await Promise.all(models.map(async (model) => {
+      if (skippedModels.has(model.id) || progressOf.state !== 'active') return undefined;
+      const scope = new CancellationScope();
+      scopes.push({ device: device.queue, model: model.id, scope });
       try {
-        results.push(await executeChild(deviceModelWorkflow, {
+        return await scope.run(() => executeChild(deviceModelWorkflow, {
           workflowId: deviceModelWorkflowId(spec.id, device.queue, model.id),
           args: [{
-            parentWorkflowId, device, model, dataset: datasets.get(`${model.preprocessing.resize}/${model.preprocessing.crop}`)!,
+            parentWorkflowId, device, model, dataset: datasets.get(geometryKey(model))!, deviceDeadline: spec.deviceDeadline, heartbeatTimeout: spec.heartbeatTimeout,
             batchSizes: spec.batchSizes, timing: spec.timing, accuracyBatchSize: spec.accuracyBatchSize, outDir: spec.out,
           }],
         }));
       } catch (err) {
+        if (isCancellation(err)) return undefined; // skipped or dropped by signal: its cells are listed as missing
+        if (isDeviceAbsent(err)) {
+          if (progressOf.state === 'active') {
+            progressOf.state = 'gone';
+            failures.push(`${device.queue}: no worker took its tasks within ${spec.deviceDeadline}`);
+          }
+          return undefined;
+        }
         failures.push(`${device.queue} ${model.id}: ${messageOf(err)}`);
+        return undefined;
       }
-    }
-    return results;
-  }));
+    }));
+    return results.filter((r): r is DeviceModelResult => r !== undefined);
+  };
+  const perDevice = await Promise.all(spec.devices.map(runDevice));
+
+  const missingCells = spec.devices.flatMap((d) => plan.models.flatMap((m) => cellsOf(d)
+    .map((cell) => `${d.queue} ${m.id} ${cell}`).filter((key) => !doneCells.has(key))));
 
   progress.phase = 'writing';
   const tables = await control.writeTables({
     outDir: spec.out,
-    summary: { study_id: spec.id, spec_json: JSON.stringify(spec), cells_expected: progress.total, failures },
+    summary: { study_id: spec.id, spec_json: JSON.stringify(spec), cells_expected: progress.total, failures, missing_cells: missingCells },
   });
   progress.phase = 'done';
   if (models.length === 0) throw ApplicationFailure.nonRetryable(`no model of study ${spec.id} could be profiled: ${failures.join('; ')}`);
-  return { studyId: spec.id, outDir: spec.out, tables, results: perDevice.flat(), failures };
-}
-
-/** The innermost message of a Temporal failure chain: what actually went wrong. */
-function messageOf(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
+  return { studyId: spec.id, outDir: spec.out, tables, results: perDevice.flat(), failures, missingCells };
 }
