@@ -18,11 +18,19 @@ export interface WorkerSet {
 }
 
 let runtimeInstalled = false;
-/** The SDK's own logs at WARN: its INFO lines would bury our progress display. */
+/**
+ * The SDK's own logs at WARN: its INFO lines would bury our progress display. Device workers run
+ * activities only by design, so the SDK's warning that they poll no workflows is dropped too.
+ */
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      if (entry.message.startsWith('No workflows registered')) return;
+      process.stderr.write(`${entry.level} ${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}\n`);
+    }),
+  });
 }
 
 /**
