@@ -10,7 +10,7 @@ import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-
 import { openModel, type Provider } from '../inference/onnx-session.js';
 import { measureLatency } from '../measurement/measure-latency.js';
 import { rebatchModel } from '../onnx/rebatch.js';
-import { discoverPowerSampler } from '../power/power-sampler.js';
+import { discoverPowerSampler } from '../power/discover.js';
 import { readJsonIfExists } from '../results/atomic-file.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
@@ -86,7 +86,7 @@ export function createDeviceActivities() {
             model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing,
             session: { provider: req.provider, threads: req.threads },
             crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
-            power: await discoverPowerSampler(), onProgress: () => heartbeat(),
+            power: await discoverPowerSampler(req.provider), onProgress: () => heartbeat(),
           });
           cell = { ...base, precision, rebatched, status: 'ok', error: null, ...measured };
         } catch (err) {

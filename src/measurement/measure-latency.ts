@@ -2,7 +2,7 @@ import { latencyStats, type LatencyStats } from '../inference/latency-stats.js';
 import { checkInputGeometry, makeInput, openModel, type SessionOptions } from '../inference/onnx-session.js';
 import type { ResolvedModel } from '../catalog/catalog.js';
 import type { TimingSpec } from '../spec/study-spec.js';
-import type { PowerAvailability } from '../power/power-sampler.js';
+import type { PowerAvailability, PowerReading, PowerSampler } from '../power/power-sampler.js';
 
 export interface LatencyRequest {
   model: ResolvedModel;
@@ -30,6 +30,8 @@ export interface LatencyMeasurement extends LatencyStats {
   power_idle_w: number | null;
   energy_per_image_j: number | null;
   power_note: string;
+  /** Peak GPU memory in use during the timed runs (nvidia-smi memory.used); null without a GPU. */
+  gpu_memory_peak_bytes: number | null;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
     // Idle baseline before the session exists: one second of nothing.
     await req.power.sampler.start();
     await new Promise((r) => setTimeout(r, 1000));
-    idleW = (await req.power.sampler.stop()).avgW;
+    idleW = (await stopSafely(req.power.sampler)).reading?.avgW ?? null;
   }
   const rssBefore = process.memoryUsage.rss();
   const m = await openModel(req.modelPath, req.session);
@@ -77,9 +79,9 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
       rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       beat();
     }
-    const power = await req.power.sampler?.stop();
+    const windowSeconds = (performance.now() - timedStart) / 1000;
+    const { reading: power, error: powerError } = req.power.sampler ? await stopSafely(req.power.sampler) : { reading: undefined, error: req.power.reason };
     const stats = latencyStats(samples);
-    const totalSeconds = samples.reduce((a, v) => a + v, 0) / 1000;
     return {
       ...stats,
       samples_ms: samples,
@@ -91,11 +93,22 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
       rss_peak_bytes: rssPeak,
       power_avg_w: power?.avgW ?? null,
       power_idle_w: idleW,
-      energy_per_image_j: power ? (power.avgW * totalSeconds) / (samples.length * b) : null,
-      power_note: power ? power.source : req.power.sampler ? '' : req.power.reason,
+      // Energy of the whole timed window (runs and the gaps between them) per image it produced.
+      energy_per_image_j: power ? (power.avgW * windowSeconds) / (samples.length * b) : null,
+      power_note: power ? `${power.source}, ${power.samples} readings` : powerError ?? '',
+      gpu_memory_peak_bytes: power?.gpuMemoryPeakBytes ?? null,
     };
   } finally {
     await m.session.release();
+  }
+}
+
+/** Ends a power window; a sampler that fails costs the power figures, never the timing. */
+async function stopSafely(sampler: PowerSampler): Promise<{ reading?: PowerReading; error?: string }> {
+  try {
+    return { reading: await sampler.stop() };
+  } catch (err) {
+    return { error: `power sampling failed: ${(err as Error).message}` };
   }
 }
 

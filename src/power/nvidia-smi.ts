@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { PowerReading, PowerSampler } from './power-sampler.js';
+
+export interface NvidiaSmiSample {
+  index: number;
+  powerW: number | null;
+  memoryUsedBytes: number | null;
+}
+
+/** The query this sampler runs; its CSV columns are, in order, what parseNvidiaSmiLine reads. */
+export const NVIDIA_SMI_ARGS = ['--query-gpu=index,power.draw,memory.used', '--format=csv,noheader,nounits'];
+
+/**
+ * One line of `nvidia-smi --query-gpu=index,power.draw,memory.used --format=csv,noheader,nounits`,
+ * e.g. `0, 71.48, 1024` (W, MiB). GPUs that cannot report a value print `[N/A]` (or
+ * `[Not Supported]`): null.
+ */
+export function parseNvidiaSmiLine(line: string): NvidiaSmiSample | null {
+  const parts = line.split(',').map((s) => s.trim());
+  if (parts.length < 3 || !/^\d+$/.test(parts[0]!)) return null;
+  const num = (s: string) => (/^-?\d+(\.\d+)?$/.test(s) ? Number(s) : null);
+  const mib = num(parts[2]!);
+  return { index: Number(parts[0]), powerW: num(parts[1]!), memoryUsedBytes: mib === null ? null : mib * 1024 * 1024 };
+}
+
+/**
+ * Board power of one NVIDIA GPU from nvidia-smi's own sampling loop (`-lms`), which avoids
+ * starting a process per reading. Also records the peak GPU memory in use (the study's GPU memory
+ * footprint, SPEC.md §2). nvidia-smi's power.draw is the board's instantaneous power averaged by
+ * the driver over a short window.
+ */
+export class NvidiaSmiSampler implements PowerSampler {
+  readonly source: string;
+  private child: ChildProcess | undefined;
+  private power: number[] = [];
+  private memPeak: number | null = null;
+
+  constructor(private readonly gpuIndex = 0, private readonly intervalMs = 100, private readonly command = 'nvidia-smi') {
+    this.source = `nvidia-smi power.draw gpu ${gpuIndex}`;
+  }
+
+  /** Feeds one output line; public so the parsing path is the same in tests and in use. */
+  accept(line: string): void {
+    const s = parseNvidiaSmiLine(line);
+    if (!s || s.index !== this.gpuIndex) return;
+    if (s.powerW !== null) this.power.push(s.powerW);
+    if (s.memoryUsedBytes !== null) this.memPeak = Math.max(this.memPeak ?? 0, s.memoryUsedBytes);
+  }
+
+  async start(): Promise<void> {
+    this.power = [];
+    this.memPeak = null;
+    const child = spawn(this.command, [...NVIDIA_SMI_ARGS, `-lms`, String(this.intervalMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child = child;
+    createInterface({ input: child.stdout! }).on('line', (l) => this.accept(l));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+  }
+
+  async stop(): Promise<PowerReading> {
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (this.power.length === 0) throw new Error(`${this.source}: no power readings (does this GPU report power.draw?)`);
+    const avgW = this.power.reduce((a, w) => a + w, 0) / this.power.length;
+    return { avgW, source: this.source, samples: this.power.length, ...(this.memPeak !== null ? { gpuMemoryPeakBytes: this.memPeak } : {}) };
+  }
+}
