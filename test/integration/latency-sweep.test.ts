@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createDeviceActivities, type DatasetRef } from '../../src/activities/index.js';
+import { resolveModel, TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/catalog/catalog.js';
+import { prepareDataset } from '../../src/dataset/prepare.js';
+import { kitImages } from '../../src/kit/kit.js';
+import { buildModel } from '../../src/onnx/build-model.js';
+import { cellPath, readCell } from '../../src/results/cells.js';
+import type { LatencyCell } from '../../src/results/cell-types.js';
+import { KIT } from '../helpers/cli.js';
+
+// The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.
+let work: string;
+let dataset: DatasetRef;
+const timing = { warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3 };
+
+before(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-sweep-'));
+  process.env.DNNBENCH_DATA = path.join(work, 'data');
+  const geometry = { resize: 256, crop: 224 };
+  const { dir, manifest } = await prepareDataset({
+    images: await kitImages(KIT, 'val_227', 8), geometry, resizeFilter: 'linear', labelSource: 'kit', cacheRoot: path.join(work, 'ds'),
+  });
+  dataset = { dir, n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
+});
+
+function run(model: ResolvedModel, batchSize: number) {
+  return new MockActivityEnvironment().run(createDeviceActivities().measureLatency, {
+    device: 'cpu-test', outDir: path.join(work, 'out'), model, dataset, provider: 'cpu', threads: 1, batchSize, timing,
+  });
+}
+
+test('a batch that cannot run is a recorded cell, and the sweep goes on', async () => {
+  // Fixed batch 1 with the batch baked into a Slice: batch 1 runs, batch 2 cannot be re-batched.
+  const file = path.join(work, 'sliced.onnx');
+  await writeFile(file, buildModel({
+    inputs: [{ name: 'x', dims: [1, 3, 224, 224] }],
+    outputs: [{ name: 'y', dims: [1, 3, 224, 224] }],
+    initializers: [
+      { name: 'starts', dtype: 'int64', dims: [1], values: [0] },
+      { name: 'ends', dtype: 'int64', dims: [1], values: [1] },
+      { name: 'axes', dtype: 'int64', dims: [1], values: [0] },
+    ],
+    nodes: [{ op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes'], outputs: ['y'] }],
+  }));
+  const model: ResolvedModel = { id: 'sliced', path: file, preprocessing: TORCHVISION_PREPROCESSING, output: { classes: 1000, backgroundOffset: 0, kind: 'logits' }, preprocessingSource: 'spec' };
+  const b1 = await run(model, 1);
+  const b2 = await run(model, 2);
+  assert.equal(b1.status, 'ok');
+  assert.equal(b2.status, 'error');
+  assert.match(b2.error!, /batch 2/);
+  const cell = await readCell<LatencyCell>(cellPath(path.join(work, 'out'), 'latency', 'cpu-test', 'sliced', 'b2'));
+  assert.equal(cell?.status, 'error', 'the failed batch is written as a cell too');
+});
+
+test('a real kit model at batch 2: timing rules honoured, memory and derived figures consistent', async () => {
+  const model = await resolveModel('mobilenetv2-12-int8', KIT);
+  const r = await run(model, 2);
+  assert.equal(r.status, 'ok');
+  assert.ok(r.runs! >= timing.minRuns);
+  assert.ok(r.min_ms! <= r.p50_ms! && r.p50_ms! <= r.p90_ms! && r.p90_ms! <= r.p99_ms! && r.p99_ms! <= r.max_ms!);
+  assert.ok(Math.abs(r.per_image_ms! - r.p50_ms! / 2) < 1e-12);
+  assert.ok(r.rss_static_bytes! >= r.rss_before_bytes! * 0.9 && r.rss_peak_bytes! >= r.rss_static_bytes! * 0.9);
+  assert.equal(r.power_avg_w, null);
+  assert.match(r.power_note!, /no power source/);
+  const file = cellPath(path.join(work, 'out'), 'latency', 'cpu-test', model.id, 'b2');
+  const cell = (await readCell<LatencyCell>(file))!;
+  assert.equal(cell.samples_ms.length, r.runs);
+  // Run again: the finished cell is returned, not measured again.
+  const before = (await stat(file)).mtimeMs;
+  const again = await run(model, 2);
+  assert.equal(again.p50_ms, r.p50_ms);
+  assert.equal((await stat(file)).mtimeMs, before);
+});
