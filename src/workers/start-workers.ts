@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { createControlActivities, createDeviceActivities } from '../activities/index.js';
 import { CONTROL_QUEUE, TEMPORAL_NAMESPACE } from '../config/settings.js';
+import { InputError } from '../errors.js';
 
 export interface WorkerSetOptions {
   address: string;
@@ -40,7 +41,9 @@ function quietRuntime(): void {
  */
 export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   quietRuntime();
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const connection = await NativeConnection.connect({ address: opts.address }).catch((err: Error) => {
+    throw new InputError(`cannot reach Temporal at ${opts.address} (set TEMPORAL_ADDRESS, or start one with \`dnnbench dev-server\`): ${err.message.split('\n')[0]}`);
+  });
   const workers: Worker[] = [];
   if (opts.control) {
     workers.push(await Worker.create({
