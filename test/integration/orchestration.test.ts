@@ -11,7 +11,7 @@ import type { DevServer } from '../../src/temporal/dev-server.js';
 import type { StudyResult } from '../../src/workflows/index.js';
 import { studyWorkflowId } from '../../src/workflows/ids.js';
 import { progressQuery } from '../../src/workflows/messages.js';
-import { KIT, ROOT } from '../helpers/cli.js';
+import { KIT, ROOT, runCli } from '../helpers/cli.js';
 import { connectClient, devServer, startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/cluster.js';
 import { queryParquet } from '../helpers/duckdb.js';
 
@@ -96,6 +96,29 @@ describe('orchestration on a real dev server with worker processes', () => {
       assert.deepEqual(rows.map((r) => r.device), ['cpu-a']);
       const study = await queryParquet<{ missing_cells: string[] }>(`select missing_cells from '${spec.out}/study.parquet'`);
       assert.deepEqual(study[0]!.missing_cells, ['gpu-nobody mobilenetv2-12-int8 b1']);
+    } finally {
+      await close();
+    }
+  });
+
+  test('skip-model from the CLI: the running study drops that model and lists its cells as missing', async () => {
+    if (!workers.some((w) => w.child.exitCode === null)) workers.push(startWorkerProcess(server.address, ['--queue', 'cpu-a'], env()));
+    const spec = await specFile(work, 'skipping', [
+      'models: [mobilenetv2-12-int8, resnet50_keras_opset13]',
+      'devices: [{ queue: cpu-a }]',
+      'batchSizes: [1, 2]',
+      'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 1 }',
+    ]);
+    const { client, close } = await connectClient(server.address);
+    try {
+      const handle = await client.workflow.start('studyWorkflow', { taskQueue: CONTROL_QUEUE, workflowId: studyWorkflowId(spec.id), args: [spec] });
+      await waitFor('measuring', async () => (await handle.query(progressQuery)).phase === 'measuring');
+      const r = await runCli(['skip-model', spec.id, 'resnet50_keras_opset13'], { TEMPORAL_ADDRESS: server.address });
+      assert.equal(r.code, 0, r.stderr);
+      const result = (await handle.result()) as StudyResult;
+      assert.ok(result.missingCells.some((c) => c.startsWith('cpu-a resnet50_keras_opset13')), result.missingCells.join('\n'));
+      assert.ok(!result.missingCells.some((c) => c.includes('mobilenetv2')));
+      assert.deepEqual((await handle.query(progressQuery)).skippedModels, ['resnet50_keras_opset13']);
     } finally {
       await close();
     }
