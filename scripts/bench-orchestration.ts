@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { buildSpec } from '../src/cli/run-study.js';
 import { CONTROL_QUEUE } from '../src/config/settings.js';
+import { temporalTarget } from '../src/temporal/connection-config.js';
 import { freePort, startDevServer } from '../src/temporal/dev-server.js';
 import { startWorkers } from '../src/workers/start-workers.js';
 import { deviceModelWorkflowId, studyWorkflowId } from '../src/workflows/ids.js';
@@ -35,7 +36,7 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-bench-orch-'));
 process.env.DNNBENCH_DATA = path.join(work, 'data');
 const server = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(work, 'temporal.db') });
 const spec = await buildSpec({ preset: 'quick', id: `bench-orch-${Date.now()}`, out: path.join(work, 'out') });
-const workers = await startWorkers({ address: server.address, deviceQueues: spec.devices.map((d) => d.queue), control: true });
+const workers = await startWorkers({ target: temporalTarget(server.address, {}), deviceQueues: spec.devices.map((d) => d.queue), control: true });
 const connection = await Connection.connect({ address: server.address });
 try {
   const client = new Client({ connection });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { CONTROL_QUEUE, dataDir, DEFAULT_TEMPORAL_ADDRESS } from '../config/settings.js';
+import { CONTROL_QUEUE, dataDir } from '../config/settings.js';
+import { temporalTarget } from '../temporal/connection-config.js';
 import { localCpuQueue } from '../device/describe-device.js';
 import { startDevServer } from '../temporal/dev-server.js';
 import { startWorkers } from '../workers/start-workers.js';
@@ -46,10 +47,10 @@ program.command('worker')
   .option('--queue <name...>', `device queue(s) this host serves (default ${localCpuQueue()})`)
   .option('--no-control', `do not also run workflows and control activities (queue ${CONTROL_QUEUE})`)
   .action(async (opts: { queue?: string[]; control: boolean }) => {
-    const address = process.env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+    const target = temporalTarget();
     const queues = opts.queue ?? [localCpuQueue()];
-    const workers = await startWorkers({ address, deviceQueues: queues, control: opts.control });
-    say(`worker on ${address}: ${[...(opts.control ? [CONTROL_QUEUE] : []), ...queues].join(', ')} (Ctrl-C to stop)`);
+    const workers = await startWorkers({ target, deviceQueues: queues, control: opts.control });
+    say(`worker on ${target.summary}: ${[...(opts.control ? [CONTROL_QUEUE] : []), ...queues].join(', ')} (Ctrl-C to stop)`);
     await Promise.race([workers.run, untilSignal(() => workers.shutdown())]);
   });
 

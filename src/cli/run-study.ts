@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { resolveModel } from '../catalog/catalog.js';
-import { CONTROL_QUEUE, dataDir, kitDir, TEMPORAL_NAMESPACE } from '../config/settings.js';
+import { CONTROL_QUEUE, dataDir, kitDir } from '../config/settings.js';
+import { explainConnectionError, temporalConfigured, temporalTarget, type TemporalTarget } from '../temporal/connection-config.js';
 import { kitImages } from '../kit/kit.js';
 import { localCpuQueue } from '../device/describe-device.js';
 import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../spec/study-spec.js';
@@ -64,25 +65,28 @@ export async function runStudy(opts: StudyCommandOptions): Promise<StudyResult> 
   await preflight(spec);
   let server: DevServer | undefined;
   let workers: WorkerSet | undefined;
-  let address = process.env.TEMPORAL_ADDRESS;
+  const remote = temporalConfigured();
   const stop = async () => {
     await workers?.shutdown();
     if (server && !opts.keepServer) await server.stop();
   };
   try {
-    if (!address) {
+    let target: TemporalTarget;
+    if (remote) {
+      target = temporalTarget();
+    } else {
       const wanted = opts.port ?? 7233;
       const port = (await isPortFree(wanted)) ? wanted : await freePort();
       if (port !== wanted) say(`port ${wanted} is busy; the embedded server uses ${port}`);
       server = await startDevServer({ port, dbFile: path.join(dataDir(), 'temporal', 'dev.db'), log: say });
-      address = server.address;
+      target = temporalTarget(server.address);
     }
-    if (!process.env.TEMPORAL_ADDRESS || opts.worker) {
+    if (!remote || opts.worker) {
       const queues = spec.devices.map((d) => d.queue);
-      workers = await startWorkers({ address, deviceQueues: queues, control: true });
+      workers = await startWorkers({ target, deviceQueues: queues, control: true });
       say(`in-process worker on ${[CONTROL_QUEUE, ...queues].join(', ')}`);
     }
-    const result = await submitAndFollow(address, spec, workers);
+    const result = await submitAndFollow(target, spec, workers);
     await stop();
     if (server && opts.keepServer) say(`server left running on ${server.address} (UI http://127.0.0.1:${server.uiPort})`);
     return result;
@@ -92,10 +96,12 @@ export async function runStudy(opts: StudyCommandOptions): Promise<StudyResult> 
   }
 }
 
-async function submitAndFollow(address: string, spec: ResolvedStudySpec, workers?: WorkerSet): Promise<StudyResult> {
-  const connection = await Connection.connect({ address });
+async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, workers?: WorkerSet): Promise<StudyResult> {
+  const connection = await Connection.connect(target.connectionOptions).catch((err: unknown) => {
+    throw explainConnectionError(target, err);
+  });
   try {
-    const client = new Client({ connection, namespace: TEMPORAL_NAMESPACE });
+    const client = new Client({ connection, namespace: target.namespace });
     const workflowId = studyWorkflowId(spec.id);
     let handle;
     try {

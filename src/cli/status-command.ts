@@ -1,21 +1,21 @@
 import { Client, Connection } from '@temporalio/client';
-import { DEFAULT_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from '../config/settings.js';
+import { explainConnectionError, temporalTarget } from '../temporal/connection-config.js';
 import { InputError } from '../errors.js';
 import { studyWorkflowId } from '../workflows/ids.js';
 import { dropDeviceSignal, progressQuery, skipModelSignal } from '../workflows/messages.js';
 import { ProgressPrinter } from './progress-view.js';
 
 async function withStudy<T>(studyId: string, fn: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<T>): Promise<T> {
-  const address = process.env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
-  const connection = await Connection.connect({ address }).catch((err: Error) => {
-    throw new InputError(`cannot reach Temporal at ${address} (TEMPORAL_ADDRESS): ${err.message}`);
+  const target = temporalTarget();
+  const connection = await Connection.connect(target.connectionOptions).catch((err: unknown) => {
+    throw explainConnectionError(target, err);
   });
   try {
-    const handle = new Client({ connection, namespace: TEMPORAL_NAMESPACE }).workflow.getHandle(studyWorkflowId(studyId));
+    const handle = new Client({ connection, namespace: target.namespace }).workflow.getHandle(studyWorkflowId(studyId));
     try {
       await handle.describe();
     } catch {
-      throw new InputError(`no study "${studyId}" on ${address} (looked for workflow ${studyWorkflowId(studyId)})`);
+      throw new InputError(`no study "${studyId}" on ${target.address} (looked for workflow ${studyWorkflowId(studyId)})`);
     }
     return await fn(handle);
   } finally {

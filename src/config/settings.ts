@@ -18,4 +18,3 @@ export function dataDir(): string {
 export const CONTROL_QUEUE = 'dnnbench-control';
 
 export const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
-export const TEMPORAL_NAMESPACE = process.env.TEMPORAL_NAMESPACE ?? 'default';

@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { createControlActivities, createDeviceActivities } from '../activities/index.js';
-import { CONTROL_QUEUE, TEMPORAL_NAMESPACE } from '../config/settings.js';
-import { InputError } from '../errors.js';
+import { CONTROL_QUEUE } from '../config/settings.js';
+import { checkQueueMatchesHost, probeHost } from './queue-check.js';
+import { explainConnectionError, type TemporalTarget } from '../temporal/connection-config.js';
 
 export interface WorkerSetOptions {
-  address: string;
+  target: TemporalTarget;
   /** Device queues this process serves (its hardware). */
   deviceQueues: string[];
   /** Also serve the control queue: workflows and hardware-independent activities. */
@@ -40,14 +41,19 @@ function quietRuntime(): void {
  * server plus `dnnbench worker` processes is a complete deployment.
  */
 export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
+  if (opts.deviceQueues.length) {
+    const host = await probeHost();
+    for (const q of opts.deviceQueues) checkQueueMatchesHost(q, host);
+  }
   quietRuntime();
-  const connection = await NativeConnection.connect({ address: opts.address }).catch((err: Error) => {
-    throw new InputError(`cannot reach Temporal at ${opts.address} (set TEMPORAL_ADDRESS, or start one with \`dnnbench dev-server\`): ${err.message.split('\n')[0]}`);
+  const connection = await NativeConnection.connect(opts.target.connectionOptions).catch((err: unknown) => {
+    throw explainConnectionError(opts.target, err);
   });
+  const namespace = opts.target.namespace;
   const workers: Worker[] = [];
   if (opts.control) {
     workers.push(await Worker.create({
-      connection, namespace: TEMPORAL_NAMESPACE, taskQueue: CONTROL_QUEUE,
+      connection, namespace, taskQueue: CONTROL_QUEUE,
       workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)),
       activities: createControlActivities(),
       maxConcurrentActivityTaskExecutions: 2,
@@ -55,7 +61,7 @@ export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
   }
   for (const queue of new Set(opts.deviceQueues)) {
     workers.push(await Worker.create({
-      connection, namespace: TEMPORAL_NAMESPACE, taskQueue: queue,
+      connection, namespace, taskQueue: queue,
       activities: createDeviceActivities(),
       maxConcurrentActivityTaskExecutions: 1,
     }));
