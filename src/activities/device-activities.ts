@@ -8,7 +8,7 @@ import type { DatasetManifest } from '../dataset/prepare.js';
 import { describeDevice } from '../device/describe-device.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-accuracy.js';
 import { openModel, type Provider } from '../inference/onnx-session.js';
-import { measureLatency } from '../measurement/measure-latency.js';
+import { measureCell } from '../runtimes/measure-cell.js';
 import { rebatchModel } from '../onnx/rebatch.js';
 import { discoverPowerSampler } from '../power/discover.js';
 import { readJsonIfExists } from '../results/atomic-file.js';
@@ -82,9 +82,8 @@ export function createDeviceActivities() {
           const precision = req.model.precision ?? inputDtype;
           const manifest = await datasetManifest(req.dataset);
           const shard = await readShard(path.join(req.dataset.dir, manifest.shards[0]!.file), manifest.geometry.crop);
-          const measured = await measureLatency({
-            model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing,
-            session: { provider: req.provider, threads: req.threads },
+          const measured = await measureCell({
+            model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, provider: req.provider, threads: req.threads,
             crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
             power: await discoverPowerSampler(req.provider), onProgress: () => heartbeat(),
           });

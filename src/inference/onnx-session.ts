@@ -4,7 +4,8 @@ import { InputError } from '../errors.js';
 import type { ModelOutput, Preprocessing } from '../spec/study-spec.js';
 import { fromFloat16Bits, normalizeCrops, toFloat16Bits, type InputDtype } from './normalize.js';
 
-export type Provider = 'cpu' | 'cuda' | 'tensorrt';
+/** onnxruntime's execution providers, plus `trtexec`: TensorRT's own tool in its own process (src/runtimes). */
+export type Provider = 'cpu' | 'cuda' | 'tensorrt' | 'trtexec';
 
 export interface SessionOptions {
   threads?: number;
@@ -34,7 +35,8 @@ export async function openModel(modelPath: string, opts: SessionOptions): Promis
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: [opts.provider === 'tensorrt' ? 'tensorrt' : opts.provider],
+      // trtexec cells open the model here only to read its inputs: on the CPU.
+      executionProviders: [opts.provider === 'trtexec' ? 'cpu' : opts.provider],
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',

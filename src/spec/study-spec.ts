@@ -38,7 +38,8 @@ const DeviceSchema = z.object({
   queue: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a task-queue name such as cpu-x86_64, gpu-h100 or jetson-tx1'),
   accuracy: z.boolean().default(false).describe('also evaluate accuracy on this device'),
   threads: z.number().int().positive().optional().describe('intra-op threads; default: all cores'),
-  provider: z.enum(['cpu', 'cuda', 'tensorrt']).default('cpu'),
+  provider: z.enum(['cpu', 'cuda', 'tensorrt', 'trtexec']).default('cpu')
+    .describe('onnxruntime execution provider, or trtexec: TensorRT\'s own tool (Jetson)'),
 }).strict();
 export type DeviceSpec = z.infer<typeof DeviceSchema>;
 

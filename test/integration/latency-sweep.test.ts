@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
@@ -11,7 +11,7 @@ import { kitImages } from '../../src/kit/kit.js';
 import { buildModel } from '../../src/onnx/build-model.js';
 import { cellPath, readCell } from '../../src/results/cells.js';
 import type { LatencyCell } from '../../src/results/cell-types.js';
-import { KIT } from '../helpers/cli.js';
+import { KIT, ROOT } from '../helpers/cli.js';
 
 // The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.
 let work: string;
@@ -28,9 +28,9 @@ before(async () => {
   dataset = { dir, n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
 });
 
-function run(model: ResolvedModel, batchSize: number): Promise<Omit<LatencyCell, 'samples_ms'>> {
+function run(model: ResolvedModel, batchSize: number, provider: 'cpu' | 'trtexec' = 'cpu'): Promise<Omit<LatencyCell, 'samples_ms'>> {
   return new MockActivityEnvironment().run(createDeviceActivities().measureLatency, {
-    device: 'cpu-test', outDir: path.join(work, 'out'), model, dataset, provider: 'cpu' as const, threads: 1, batchSize, timing,
+    device: provider === 'cpu' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, provider, threads: 1, batchSize, timing,
   });
 }
 
@@ -75,4 +75,29 @@ test('a real kit model at batch 2: timing rules honoured, memory and derived fig
   const again = await run(model, 2);
   assert.equal(again.p50_ms, r.p50_ms);
   assert.equal((await stat(file)).mtimeMs, before);
+});
+
+test('provider trtexec: the cell is timed by TensorRT\'s tool and says so; what it cannot observe stays null', async () => {
+  // A stand-in trtexec on PATH that exports the documented formats (test/fixtures/trtexec/README.md).
+  const bin = path.join(work, 'bin');
+  const fixtures = path.join(ROOT, 'test/fixtures/trtexec');
+  await mkdir(bin, { recursive: true });
+  await writeFile(path.join(bin, 'trtexec'), `#!/bin/sh\necho "$@" > ${bin}/args\nfor a in "$@"; do case "$a" in --exportTimes=*) cp ${fixtures}/times.json "\${a#*=}";; --exportProfile=*) cp ${fixtures}/profile.json "\${a#*=}";; esac; done\n`);
+  await chmod(path.join(bin, 'trtexec'), 0o755);
+  const savedPath = process.env.PATH;
+  process.env.PATH = `${bin}:${savedPath}`;
+  try {
+    const model = await resolveModel('squeezenet1.1_caffe2_fp16_winml', KIT);
+    const r = await run(model, 4, 'trtexec');
+    assert.equal(r.status, 'ok', r.error ?? '');
+    assert.equal(r.provider, 'trtexec');
+    assert.equal(r.p50_ms, 1.296);
+    assert.equal(r.rebatched, true);
+    assert.equal(r.rss_peak_bytes, undefined);
+    const args = await readFile(path.join(bin, 'args'), 'utf8');
+    assert.match(args, /--shapes=data_0:4x3x224x224/);
+    assert.match(args, /--fp16/);
+  } finally {
+    process.env.PATH = savedPath;
+  }
 });
