@@ -67,6 +67,21 @@ program.command('drop-device <studyId> <queue>')
   .description('stop using a device queue in a running study (finished cells are kept)')
   .action(async (studyId: string, queue: string) => signalStudy(studyId, 'drop-device', queue));
 
+program.command('report <resultsDir>')
+  .description('write a static HTML report (the papers\' figures as SVG, every number in sortable tables) of a study\'s results')
+  .option('--out <file>', 'where to write it (default <resultsDir>/report.html)')
+  // Loaded on use: vega is large, and `study` and `worker` never need it.
+  .action(async (dir: string, opts: { out?: string }) => (await import('./report-command.js')).reportCommand(dir, opts));
+
+program.command('compare <resultsA> <resultsB>')
+  .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% noise band')
+  .option('--json', 'print the rows as JSON')
+  .option('--device-a <queue>', 'device of A to compare (default: the devices both measured)')
+  .option('--device-b <queue>', 'device of B to compare (default: as --device-a)')
+  .option('--resamples <n>', 'bootstrap resamples for the band', (v) => Number(v), 1000)
+  .action(async (a: string, b: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number }) =>
+    (await import('./compare-command.js')).compareCommand(a, b, opts));
+
 program.command('dev-server')
   .description('run the embedded Temporal dev server alone, until Ctrl-C')
   .option('--port <n>', 'gRPC port', portNumber, 7233)

@@ -47,6 +47,13 @@ export interface AccuracyCell {
   dataset: string;
   resize_filter: string;
   seconds: number;
+  // Optional: cells written before these fields existed lack them.
+  /** True when a fixed-batch model ran through its re-batched copy at batch_size. */
+  rebatched?: boolean;
+  /** First shard this attempt evaluated: > 0 when it resumed a killed attempt's heartbeat. */
+  resumed_from_shard?: number;
+  /** The activity attempt that finished the cell (1 unless a worker died or an attempt failed). */
+  attempt?: number;
 }
 
 export type LatencyStatus = 'ok' | 'oom' | 'error';

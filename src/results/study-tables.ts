@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { analyzeStudy } from '../analysis/analyze.js';
 import { readAllCells } from './cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from './cell-types.js';
 import { rowsToTable, writeParquet, type ColumnDefs } from './parquet-table.js';
@@ -6,7 +7,7 @@ import { rowsToTable, writeParquet, type ColumnDefs } from './parquet-table.js';
 /** Bumped whenever a column changes meaning or type, so readers can tell files apart. */
 export const SCHEMA_VERSION = 1;
 
-const TABLES = {
+export const TABLES = {
   models: {
     model_id: 'utf8', architecture: 'utf8', path: 'utf8', file_bytes: 'int64', params: 'int64', weight_bytes: 'int64',
     macs: 'int64', flops: 'int64', traffic_bytes: 'int64', arithmetic_intensity: 'float64',
@@ -23,6 +24,7 @@ const TABLES = {
   accuracy: {
     model_id: 'utf8', device: 'utf8', n_images: 'int32', n_failed: 'int32', n_non_finite: 'int32', top1: 'float64',
     top5: 'float64', batch_size: 'int32', threads: 'int32', provider: 'utf8', dataset: 'utf8', resize_filter: 'utf8', seconds: 'float64',
+    rebatched: 'bool', resumed_from_shard: 'int32',
   },
   latency: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', status: 'utf8', error: 'utf8', provider: 'utf8', precision: 'utf8',
@@ -30,15 +32,35 @@ const TABLES = {
     p50_ms: 'float64', p90_ms: 'float64', p99_ms: 'float64', max_ms: 'float64', per_image_ms: 'float64',
     images_per_s: 'float64', rss_before_bytes: 'int64', rss_static_bytes: 'int64', rss_peak_bytes: 'int64',
     power_avg_w: 'float64', power_idle_w: 'float64', energy_per_image_j: 'float64', power_note: 'utf8',
+    gpu_memory_peak_bytes: 'int64',
   },
   latency_samples: { model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64' },
   study: {
     study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
     cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list', missing_cells: 'utf8_list',
   },
+  // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
+  fits: {
+    fit: 'utf8', device: 'utf8', batch_size: 'int32', model_id: 'utf8', param: 'utf8', value: 'float64', unit: 'utf8',
+    r2: 'float64', n: 'int32', status: 'utf8', note: 'utf8',
+  },
+  frontiers: {
+    frontier: 'utf8', device: 'utf8', batch_size: 'int32', model_id: 'utf8', x_value: 'float64', x_unit: 'utf8',
+    top1: 'float64', on_frontier: 'bool',
+  },
 } satisfies Record<string, ColumnDefs>;
 
 export type TableName = keyof typeof TABLES;
+
+/**
+ * Per-image predictions, not rebuilt from cells: the accuracy activity writes them itself as
+ * `predictions/<model>/<device>/part-<shard>.parquet` (plain folder names, not hive `key=value`:
+ * pyarrow refuses a partition key that is also a column). Class ids are 0..999, background dropped.
+ */
+export const PREDICTION_COLUMNS = {
+  model_id: 'utf8', device: 'utf8', image_id: 'utf8', label: 'int32', top5_ids: 'int32_list', top5_probs: 'float64_list',
+  correct_at_1: 'bool', correct_at_5: 'bool', non_finite: 'bool',
+} satisfies ColumnDefs;
 
 export interface StudySummary {
   study_id: string;
@@ -62,6 +84,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length,
     cells_done: accuracy.length + latency.length,
   }];
+  const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   const rows: Record<TableName, Record<string, unknown>[]> = {
     models: models as unknown as Record<string, unknown>[],
     model_ops: modelOps,
@@ -69,10 +92,14 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     accuracy: accuracy as unknown as Record<string, unknown>[],
     latency: latency as unknown as Record<string, unknown>[],
     latency_samples: samples, study,
+    fits: fits as unknown as Record<string, unknown>[],
+    frontiers: frontiers as unknown as Record<string, unknown>[],
   };
   const counts = {} as Record<TableName, number>;
   for (const name of Object.keys(TABLES) as TableName[]) {
-    await writeParquet(path.join(outDir, `${name}.parquet`), rowsToTable(rows[name], TABLES[name]));
+    // The schema version also rides in each file's key/value metadata: a lone file says what it is.
+    await writeParquet(path.join(outDir, `${name}.parquet`), rowsToTable(rows[name], TABLES[name]),
+      { 'dnnbench.schema_version': String(SCHEMA_VERSION), 'dnnbench.table': name });
     counts[name] = rows[name].length;
   }
   return counts;

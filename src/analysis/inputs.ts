@@ -1,0 +1,89 @@
+/**
+ * What the fits read: the fields of the models, accuracy and latency tables they use. Cells and
+ * rows read back from Parquet both fit these shapes (int64 columns come back as bigint: toNumber).
+ */
+export interface ModelInput {
+  model_id: string;
+  params: number;
+  weight_bytes: number;
+  flops: number;
+}
+
+export interface AccuracyInput {
+  model_id: string;
+  device: string;
+  top1: number;
+}
+
+export interface LatencyInput {
+  model_id: string;
+  device: string;
+  batch_size: number;
+  status: string;
+  per_image_ms?: number | null;
+  images_per_s?: number | null;
+  rss_peak_bytes?: number | null;
+  power_avg_w?: number | null;
+  energy_per_image_j?: number | null;
+  power_note?: string | null;
+}
+
+export interface AnalysisInput {
+  models: ModelInput[];
+  accuracy: AccuracyInput[];
+  latency: LatencyInput[];
+}
+
+/** One model measured on one device at one batch size, with what the fits need joined in. */
+export interface Point {
+  model_id: string;
+  device: string;
+  batch_size: number;
+  gflops: number;
+  mparams: number;
+  weight_bytes: number;
+  top1: number | null;
+  per_image_ms: number | null;
+  images_per_s: number | null;
+  rss_peak_bytes: number | null;
+  power_avg_w: number | null;
+  energy_per_image_j: number | null;
+  power_note: string | null;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const finite = (v: unknown): number | null => {
+  const n = num(v);
+  return n !== null && Number.isFinite(n) ? n : null;
+};
+
+/** Joins ok latency rows with their model and accuracy; rows of unknown models are left out. */
+export function joinPoints(input: AnalysisInput): Point[] {
+  const models = new Map(input.models.map((m) => [m.model_id, m]));
+  const top1 = new Map(input.accuracy.map((a) => [`${a.device}\u0000${a.model_id}`, finite(a.top1)]));
+  const points: Point[] = [];
+  for (const l of input.latency) {
+    const m = models.get(l.model_id);
+    if (!m || l.status !== 'ok') continue;
+    points.push({
+      model_id: l.model_id, device: l.device, batch_size: Number(l.batch_size),
+      gflops: Number(m.flops) / 1e9, mparams: Number(m.params) / 1e6, weight_bytes: Number(m.weight_bytes),
+      top1: top1.get(`${l.device}\u0000${l.model_id}`) ?? null,
+      per_image_ms: finite(l.per_image_ms), images_per_s: finite(l.images_per_s), rss_peak_bytes: finite(l.rss_peak_bytes),
+      power_avg_w: finite(l.power_avg_w), energy_per_image_j: finite(l.energy_per_image_j), power_note: l.power_note ?? null,
+    });
+  }
+  return points;
+}
+
+/** Groups by a key, keeping first-seen order of keys (inputs come sorted, so output is stable). */
+export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = out.get(k);
+    if (list) list.push(it);
+    else out.set(k, [it]);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { writeFileAtomic } from '../results/atomic-file.js';
+import { deviceData } from './chart-data.js';
+import { deviceCharts, type Chart } from './charts.js';
+import { esc, page, sortableTable, type Cell } from './html.js';
+import { loadStudy, type StudyData } from './load-study.js';
+import { renderSvg } from './render-svg.js';
+
+type Rows = Record<string, Cell>[];
+
+/** The header: what was measured where, and what is missing. */
+function summary(s: StudyData): string {
+  const st = s.study;
+  const items: [string, string][] = [
+    ['results', s.dir],
+    ['models', String(s.models.length)],
+    ['devices', s.devices.map((d) => `${d.device}: ${d.cpu_model}${d.gpu_name ? ` + ${d.gpu_name}` : ''}, onnxruntime ${d.onnxruntime_version}`).join('; ') || '(none recorded)'],
+  ];
+  if (st) {
+    items.push(['cells', `${st.cells_done} of ${st.cells_expected}`], ['schema version', String(st.schema_version)]);
+    const failures = (st.failures as string[] | null) ?? [];
+    const missing = (st.missing_cells as string[] | null) ?? [];
+    if (failures.length) items.push(['failures', failures.join('; ')]);
+    if (missing.length) items.push(['missing cells', missing.join(', ')]);
+  }
+  return `<dl>${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+}
+
+async function figure(c: Chart): Promise<string> {
+  const svg = await renderSvg(c.spec);
+  return `<figure id="${esc(c.id)}" class="chart">${svg}<figcaption><b>${esc(c.title)}.</b> ${esc(c.caption)}</figcaption></figure>`;
+}
+
+/** Every number of the study, one sortable table per Parquet table (raw samples summarized by latency). */
+function numbers(s: StudyData): string {
+  const tables: [string, string, Rows][] = [
+    ['models', 'models.parquet: one row per model', s.models as Rows],
+    ['accuracy', 'accuracy.parquet: one row per model and device', s.accuracy as Rows],
+    ['latency', 'latency.parquet: one row per model, device and batch size (raw runs in latency_samples.parquet)', s.latency as Rows],
+    ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', s.fits as unknown as Rows],
+    ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', s.frontiers as unknown as Rows],
+    ['devices', 'devices.parquet', s.devices as Rows],
+  ];
+  return tables.map(([id, title, rows]) => `<h3 id="table-${id}">${esc(title)}</h3>\n${sortableTable(`t-${id}`, rows)}`).join('\n');
+}
+
+/** Writes `<resultsDir>/report.html` (or `out`): the papers' figures per device as inline SVG, then every number. */
+export async function writeReport(resultsDir: string, out?: string): Promise<{ file: string; charts: number }> {
+  const s = await loadStudy(resultsDir);
+  const models = s.models.map((m) => m.model_id).sort();
+  const sections: string[] = [];
+  let charts = 0;
+  for (const d of deviceData(s)) {
+    const figs = deviceCharts(d, models);
+    charts += figs.length;
+    sections.push(`<h2 id="device-${esc(d.device)}">${esc(d.device)}</h2>\n<div class="charts">\n${(await Promise.all(figs.map(figure))).join('\n')}\n</div>`);
+  }
+  const id = String(s.study?.study_id ?? path.basename(path.resolve(resultsDir)));
+  const body = [
+    `<h1>dnnbench study ${esc(id)}</h1>`, summary(s),
+    sections.length ? sections.join('\n') : '<p class="empty">no device measured anything yet</p>',
+    `<h2 id="numbers">Every number</h2>\n<p>Click a column header to sort.</p>`, numbers(s),
+  ].join('\n');
+  const file = path.resolve(out ?? path.join(resultsDir, 'report.html'));
+  await writeFileAtomic(file, page(`dnnbench ${id}`, body));
+  return { file, charts };
+}

@@ -1,0 +1,143 @@
+/**
+ * Interoperability: every table a study writes, read back by two independent readers (DuckDB
+ * through @duckdb/node-api, pyarrow through the reference venv), must hold exactly the values of
+ * the cells it was built from, with the declared types, and docs/SCHEMA.md must document it.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, test } from 'node:test';
+import { analyzeStudy } from '../../src/analysis/analyze.js';
+import { readAllCells } from '../../src/results/cells.js';
+import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from '../../src/results/cell-types.js';
+import type { ColumnType } from '../../src/results/parquet-table.js';
+import { SCHEMA_VERSION, TABLES, type TableName } from '../../src/results/study-tables.js';
+import { freePort } from '../../src/temporal/dev-server.js';
+import { KIT, ROOT, runCli } from '../helpers/cli.js';
+import { queryParquet } from '../helpers/duckdb.js';
+import { referencePython } from '../helpers/reference.js';
+import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
+
+const run = promisify(execFile);
+type Row = Record<string, unknown>;
+const NAMES = Object.keys(TABLES) as TableName[];
+
+const ARROW_TYPES: Record<ColumnType, string> = {
+  utf8: 'string', int32: 'int32', int64: 'int64', float64: 'double', bool: 'bool', timestamp_ms: 'timestamp[ms, tz=UTC]', utf8_list: 'list<item: string>',
+  int32_list: 'list<item: int32>', float64_list: 'list<item: double>',
+};
+const DUCK_TYPES: Record<ColumnType, string> = {
+  utf8: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', bool: 'BOOLEAN', timestamp_ms: 'TIMESTAMP WITH TIME ZONE', utf8_list: 'VARCHAR[]',
+  int32_list: 'INTEGER[]', float64_list: 'DOUBLE[]',
+};
+
+/** What each table should hold, derived from the cell files (and the summary the study passed). */
+async function expectedTables(out: string, summary: Row): Promise<Record<TableName, Row[]>> {
+  const models = await readAllCells<ModelCell>(out, 'models');
+  const devices = await readAllCells<DeviceCell>(out, 'devices');
+  const accuracy = await readAllCells<AccuracyCell>(out, 'accuracy');
+  const latency = await readAllCells<LatencyCell>(out, 'latency');
+  const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
+  return {
+    models: models as unknown as Row[],
+    model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
+    devices: devices as unknown as Row[],
+    accuracy: accuracy as unknown as Row[],
+    latency: latency as unknown as Row[],
+    latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => ({ model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: i, latency_ms: ms }))),
+    study: [{ ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length, cells_done: accuracy.length + latency.length }],
+    fits: fits as unknown as Row[],
+    frontiers: frontiers as unknown as Row[],
+  };
+}
+
+const absent = (v: unknown) => v === undefined || v === null || (typeof v === 'number' && Number.isNaN(v));
+
+/** Exact equality per declared type: doubles bit for bit, int64 as integers, lists element-wise. */
+function assertSame(where: string, t: ColumnType, got: unknown, want: unknown): void {
+  if (absent(want)) return assert.ok(absent(got), `${where}: wrote null, read ${String(got)}`);
+  if (t.endsWith('_list')) return assert.deepEqual(Array.from(got as unknown[]), want, where);
+  if (t === 'int64') return assert.equal(Number(got), Math.round(Number(want)), where);
+  return assert.equal(got, want, where);
+}
+
+function compareTable(reader: string, name: TableName, got: Row[], want: Row[]): void {
+  assert.equal(got.length, want.length, `${reader} ${name}: ${got.length} rows, wrote ${want.length}`);
+  const cols = TABLES[name] as Record<string, ColumnType>;
+  want.forEach((w, i) => {
+    for (const [c, t] of Object.entries(cols)) assertSame(`${reader} ${name}[${i}].${c}`, t, got[i]![c], w[c]);
+  });
+}
+
+async function checkWithDuckdb(out: string, want: Record<TableName, Row[]>): Promise<void> {
+  for (const name of NAMES) {
+    const file = path.join(out, `${name}.parquet`);
+    const types = await queryParquet<{ column_name: string; column_type: string }>(`describe select * from '${file}'`);
+    assert.deepEqual(types.map((t) => [t.column_name, t.column_type]), Object.entries(TABLES[name]).map(([c, t]) => [c, DUCK_TYPES[t as ColumnType]]), `duckdb types of ${name}`);
+    compareTable('duckdb', name, await queryParquet(`select * from '${file}'`), want[name]);
+    const kv = await queryParquet<{ key: string; value: string }>(`select decode(key) as "key", decode(value) as "value" from parquet_kv_metadata('${file}')`);
+    assert.equal(kv.find((k) => k.key === 'dnnbench.schema_version')?.value, String(SCHEMA_VERSION), `${name}: schema version metadata`);
+    assert.equal(kv.find((k) => k.key === 'dnnbench.table')?.value, name);
+  }
+}
+
+async function checkWithPyarrow(out: string, want: Record<TableName, Row[]>): Promise<void> {
+  const files = NAMES.map((n) => path.join(out, `${n}.parquet`));
+  const { stdout } = await run(await referencePython(), [path.join(ROOT, 'scripts/python/read_parquet.py'), ...files], { maxBuffer: 1 << 28 });
+  const read = JSON.parse(stdout) as Record<string, { schema: Record<string, string>; rows: Row[] }>;
+  NAMES.forEach((name, i) => {
+    const r = read[files[i]!]!;
+    assert.deepEqual(r.schema, Object.fromEntries(Object.entries(TABLES[name]).map(([c, t]) => [c, ARROW_TYPES[t as ColumnType]])), `pyarrow types of ${name}`);
+    compareTable('pyarrow', name, r.rows, want[name]);
+  });
+}
+
+let work: string;
+let synthetic: string;
+let summary: Row;
+
+before(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-interop-'));
+  synthetic = path.join(work, 'synthetic');
+  summary = { ...(await writeSyntheticStudy(synthetic)) };
+});
+after(() => rm(work, { recursive: true, force: true }));
+
+test('DuckDB reads every table of a study back: declared types, every value as the cells hold it', async () => {
+  await checkWithDuckdb(synthetic, await expectedTables(synthetic, summary));
+});
+
+test('pyarrow reads every table of a study back: declared types, every value as the cells hold it', async () => {
+  await checkWithPyarrow(synthetic, await expectedTables(synthetic, summary));
+});
+
+test('docs/SCHEMA.md documents every table and column', async () => {
+  const doc = await readFile(path.join(ROOT, 'docs/SCHEMA.md'), 'utf8');
+  for (const name of NAMES) {
+    const section = doc.split(/^## /m).find((s) => s.startsWith(`\`${name}.parquet\``));
+    assert.ok(section, `docs/SCHEMA.md has no section "## \`${name}.parquet\`"`);
+    for (const [c, t] of Object.entries(TABLES[name])) {
+      assert.match(section, new RegExp(`^\\| \`${c}\` \\| ${t} \\|`, 'm'), `${name}.${c} (${t}) is not documented`);
+    }
+  }
+});
+
+test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly too', { timeout: 300_000 }, async () => {
+  const out = path.join(work, 'real');
+  await writeFile(path.join(work, 'real.yaml'), [
+    'id: it-interop', 'models: [mobilenetv2-12-int8]', 'devices: [{ queue: cpu-x86_64, accuracy: true }]', 'batchSizes: [1, 2]',
+    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 5, minSeconds: 0.1 }', `dataset: { kit: ${KIT}, limit: 64 }`,
+  ].join('\n'));
+  const r = await runCli(['study', '--config', path.join(work, 'real.yaml'), '--out', out, '--port', String(await freePort())],
+    { TEMPORAL_ADDRESS: undefined, DNNBENCH_DATA: path.join(work, 'data') });
+  assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
+  const spec = await queryParquet<{ study_id: string; spec_json: string; cells_expected: number; failures: string[]; missing_cells: string[] }>(`select * from '${out}/study.parquet'`);
+  const want = await expectedTables(out, { ...spec[0]! });
+  assert.equal(want.latency.length, 2);
+  assert.ok(want.latency_samples.length >= 10);
+  await checkWithDuckdb(out, want);
+  await checkWithPyarrow(out, want);
+});
