@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { PollingSampler, type PowerReading, type PowerSampler } from './power-sampler.js';
+import { PollingSampler, StreamingSampler, type PowerReading, type PowerSampler } from './power-sampler.js';
 
 /** A power rail of a Jetson's INA3221 monitors. */
 export interface Rail {
@@ -95,36 +93,24 @@ export function tegrastatsWatts(line: string): number | null {
 }
 
 /** Power from `tegrastats --interval N` where the sysfs rails are not readable (e.g. in a container). */
-export class TegrastatsSampler implements PowerSampler {
+export class TegrastatsSampler extends StreamingSampler {
   readonly source = 'tegrastats';
-  private child: ChildProcess | undefined;
   private readings: number[] = [];
 
-  constructor(private readonly intervalMs = 100, private readonly command = 'tegrastats') {}
+  constructor(intervalMs = 100, command = 'tegrastats') {
+    super(command, ['--interval', String(intervalMs)]);
+  }
 
   accept(line: string): void {
     const w = tegrastatsWatts(line);
     if (w !== null) this.readings.push(w);
   }
 
-  async start(): Promise<void> {
+  protected reset(): void {
     this.readings = [];
-    const child = spawn(this.command, ['--interval', String(this.intervalMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    this.child = child;
-    createInterface({ input: child.stdout! }).on('line', (l) => this.accept(l));
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
   }
 
-  async stop(): Promise<PowerReading> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+  protected result(): PowerReading {
     if (this.readings.length === 0) throw new Error('tegrastats printed no power rails');
     return { avgW: this.readings.reduce((a, w) => a + w, 0) / this.readings.length, source: this.source, samples: this.readings.length };
   }

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import type { PowerReading, PowerSampler } from './power-sampler.js';
+import { StreamingSampler, type PowerReading } from './power-sampler.js';
 
 export interface NvidiaSmiSample {
   index: number;
@@ -30,17 +28,16 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiSample | null {
  * footprint, SPEC.md §2). nvidia-smi's power.draw is the board's instantaneous power averaged by
  * the driver over a short window.
  */
-export class NvidiaSmiSampler implements PowerSampler {
+export class NvidiaSmiSampler extends StreamingSampler {
   readonly source: string;
-  private child: ChildProcess | undefined;
   private power: number[] = [];
   private memPeak: number | null = null;
 
-  constructor(private readonly gpuIndex = 0, private readonly intervalMs = 100, private readonly command = 'nvidia-smi') {
+  constructor(private readonly gpuIndex = 0, intervalMs = 100, command = 'nvidia-smi') {
+    super(command, [...NVIDIA_SMI_ARGS, '-lms', String(intervalMs)]);
     this.source = `nvidia-smi power.draw gpu ${gpuIndex}`;
   }
 
-  /** Feeds one output line; public so the parsing path is the same in tests and in use. */
   accept(line: string): void {
     const s = parseNvidiaSmiLine(line);
     if (!s || s.index !== this.gpuIndex) return;
@@ -48,25 +45,12 @@ export class NvidiaSmiSampler implements PowerSampler {
     if (s.memoryUsedBytes !== null) this.memPeak = Math.max(this.memPeak ?? 0, s.memoryUsedBytes);
   }
 
-  async start(): Promise<void> {
+  protected reset(): void {
     this.power = [];
     this.memPeak = null;
-    const child = spawn(this.command, [...NVIDIA_SMI_ARGS, `-lms`, String(this.intervalMs)], { stdio: ['ignore', 'pipe', 'ignore'] });
-    this.child = child;
-    createInterface({ input: child.stdout! }).on('line', (l) => this.accept(l));
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', reject);
-    });
   }
 
-  async stop(): Promise<PowerReading> {
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+  protected result(): PowerReading {
     if (this.power.length === 0) throw new Error(`${this.source}: no power readings (does this GPU report power.draw?)`);
     const avgW = this.power.reduce((a, w) => a + w, 0) / this.power.length;
     return { avgW, source: this.source, samples: this.power.length, ...(this.memPeak !== null ? { gpuMemoryPeakBytes: this.memPeak } : {}) };

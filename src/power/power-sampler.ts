@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
 /** Average power over a window, from whatever source the device has. */
 export interface PowerReading {
   avgW: number;
@@ -43,5 +46,44 @@ export class PollingSampler implements PowerSampler {
     this.readings.push(await this.readWatts());
     const avgW = this.readings.reduce((a, w) => a + w, 0) / this.readings.length;
     return { avgW, source: this.source, samples: this.readings.length };
+  }
+}
+
+/**
+ * A sampler for tools that print readings in their own loop (nvidia-smi -lms, tegrastats
+ * --interval): the tool runs while the window is open and each line goes to `accept`.
+ */
+export abstract class StreamingSampler implements PowerSampler {
+  abstract readonly source: string;
+  private child: ChildProcess | undefined;
+
+  protected constructor(private readonly command: string, private readonly args: string[]) {}
+
+  /** Takes one output line; public so tests feed recorded lines through the same path. */
+  abstract accept(line: string): void;
+  /** Forget the previous window's readings. */
+  protected abstract reset(): void;
+  /** The window's result from the lines accepted. */
+  protected abstract result(): PowerReading;
+
+  async start(): Promise<void> {
+    this.reset();
+    const child = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child = child;
+    createInterface({ input: child.stdout! }).on('line', (l) => this.accept(l));
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+  }
+
+  async stop(): Promise<PowerReading> {
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    return this.result();
   }
 }
