@@ -7,7 +7,8 @@
  *    padded convolutions all exact without re-deriving output sizes from attributes.
  *  - Gemm / MatMul: MACs = M·N·K (per batch element, broadcast batch dims included via numel(Y)).
  *  - FLOPs = 2·MACs, plus 1 per output element for a bias, element-wise ops, BN (2 per element),
- *    pooling (Kh·Kw per average, Kh·Kw−1 comparisons per max), Softmax (3 per element).
+ *    pooling (Kh·Kw per average, Kh·Kw−1 comparisons per max), Softmax (3 per element),
+ *    LayerNormalization (7 per element with a bias, 6 without).
  *  - Integer ops (QLinearConv, ConvInteger, ...) are counted like their float twins: their "FLOPs" are integer
  *    operations.
  * An op we have no rule for, or whose shapes are unknown, comes back `known: false`; the profile
@@ -153,6 +154,13 @@ export function opCost(node: NodeProto, meta: MetaOf): OpCost {
   if (VARIADIC.has(op)) return { macs: 0, flops: y * Math.max(1, node.input.filter(Boolean).length - 1), known: true };
   if (op === 'BatchNormalization') return { macs: 0, flops: 2 * y, known: true };
   if (op === 'Softmax' || op === 'LogSoftmax') return { macs: 0, flops: 3 * y, known: true };
+  if (op === 'LayerNormalization') {
+    // Unlike inference BN, the statistics are computed at run time. Per element: 1 add for the
+    // mean, subtract + square + add for the variance, 1 multiply by 1/σ (the centred value is
+    // reused), then the scale (always present) and the bias if given: 6 or 7. The per-row
+    // epsilon add and reciprocal square root are not counted (one per normalized row).
+    return { macs: 0, flops: (hasInput(node, 2) ? 7 : 6) * y, known: true };
+  }
   if (op === 'LRN') {
     // Per element: `size` squares + (size−1) adds for the window sum, then scale·sum+bias, pow and
     // divide: 2·size + 2.

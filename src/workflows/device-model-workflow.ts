@@ -48,7 +48,8 @@ export async function deviceModelWorkflow(input: DeviceModelInput): Promise<Devi
   const common = { device: device.queue, outDir: input.outDir, model, dataset: input.dataset, provider: device.provider, threads: device.threads };
 
   let top1: number | null = null;
-  if (device.accuracy) {
+  // Random-weight architectures (tools/export) are never evaluated: the report uses their published top-1.
+  if (device.accuracy && model.weights !== 'random') {
     await notify(cellStartedSignal, 'accuracy');
     const acc = await acts.evaluateAccuracy({ ...common, batchSize: input.accuracyBatchSize });
     top1 = acc.top1;

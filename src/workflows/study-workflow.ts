@@ -95,8 +95,10 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   });
 
   const plan = await control.planStudy(spec);
-  const cellsOf = (d: DeviceSpec) => [...(d.accuracy ? ['accuracy'] : []), ...spec.batchSizes.map((b) => `b${b}`)];
-  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: cellsOf(d).length * plan.models.length, current: null, state: 'active' }));
+  const cellsOf = (d: DeviceSpec, m: ResolvedModel) => [
+    ...(d.accuracy && m.weights !== 'random' ? ['accuracy'] : []), ...spec.batchSizes.map((b) => `b${b}`),
+  ];
+  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: plan.models.reduce((n, m) => n + cellsOf(d, m).length, 0), current: null, state: 'active' }));
   progress.total = progress.devices.reduce((a, d) => a + d.total, 0);
 
   progress.phase = 'preparing';
@@ -159,7 +161,7 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   };
   const perDevice = await Promise.all(spec.devices.map(runDevice));
 
-  const missingCells = spec.devices.flatMap((d) => plan.models.flatMap((m) => cellsOf(d)
+  const missingCells = spec.devices.flatMap((d) => plan.models.flatMap((m) => cellsOf(d, m)
     .map((cell) => `${d.queue} ${m.id} ${cell}`).filter((key) => !doneCells.has(key))));
 
   progress.phase = 'writing';

@@ -277,6 +277,26 @@ test('quantized (QLinearConv) model: counts quantized weights and int32 bias, no
   assert.deepEqual(p.uncounted_ops, []);
 });
 
+test('LayerNormalization (opset 17, ConvNeXt): 7 FLOPs per element with a bias, 6 without', async () => {
+  // X [1,4,6] → LayerNormalization(axis −1, scale [6], bias [6]) → a → LayerNormalization(axis −1,
+  // scale [6], no bias) → y. Per element: mean 1 + variance 3 + normalize 1 + scale 1 (+ bias 1).
+  // FLOPs = 7·24 + 6·24 = 312; MACs 0; params = 6 + 6 + 6 = 18.
+  const p = await profile({
+    opset: 17,
+    inputs: [{ name: 'x', dims: [1, 4, 6] }],
+    outputs: [{ name: 'y' }],
+    initializers: [{ name: 'g1', dims: [6] }, { name: 'b1', dims: [6] }, { name: 'g2', dims: [6] }],
+    nodes: [
+      { op: 'LayerNormalization', inputs: ['x', 'g1', 'b1'], outputs: ['a'], attrs: { axis: -1 } },
+      { op: 'LayerNormalization', inputs: ['a', 'g2'], outputs: ['y'], attrs: { axis: -1 } },
+    ],
+  });
+  assert.deepEqual(p.uncounted_ops, []);
+  assert.deepEqual(p.by_op_type.LayerNormalization, { count: 2, macs: 0, flops: 312 });
+  assert.equal(p.macs, 0);
+  assert.equal(p.params, 18);
+});
+
 test('an op without a counting rule is reported, not silently zero', async () => {
   // Hardmax has no rule: it must appear in uncounted_ops; the Relu (10 FLOPs) is still counted.
   const p = await profile({

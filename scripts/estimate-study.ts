@@ -1,0 +1,69 @@
+/**
+ * Estimates how long a study's latency sweep (and accuracy passes) will take on this host, from a
+ * few real runs per model, before committing hours to it.
+ *
+ *   node --import tsx scripts/estimate-study.ts [--preset papers] [--timing warmupRuns,warmupSeconds,minRuns,minSeconds]
+ *
+ * Per model: the session is created (timed), then one warm-up and one timed run at batch 1 and at
+ * batch 8. Per-image time at batch b is interpolated between those (b ≥ 8 takes batch 8's per-image
+ * time, which is what a CPU gives once its cores are busy). A latency cell then costs two session
+ * creations (the activity probes the model first) + max(warmupRuns·t, warmupSeconds) +
+ * max(minRuns·t, minSeconds); an accuracy pass costs its images at batch 8's per-image time. The
+ * inputs are random values: the time of a dense float model does not depend on them.
+ */
+import os from 'node:os';
+import ort from 'onnxruntime-node';
+import { resolveModel, type ResolvedModel } from '../src/catalog/catalog.js';
+import { kitDir } from '../src/config/settings.js';
+import { kitImages } from '../src/kit/kit.js';
+import { presetSpec } from '../src/spec/presets.js';
+import { parseStudySpec, type TimingSpec } from '../src/spec/study-spec.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const preset = opt('--preset') ?? 'papers';
+const spec = parseStudySpec(presetSpec(preset, 'cpu-local'));
+const timing: TimingSpec = opt('--timing')
+  ? (([warmupRuns, warmupSeconds, minRuns, minSeconds]) => ({ warmupRuns, warmupSeconds, minRuns, minSeconds }))(opt('--timing')!.split(',').map(Number) as [number, number, number, number])
+  : spec.timing;
+const accuracyImages = (await kitImages(spec.dataset.kit ?? kitDir(), spec.dataset.set, spec.dataset.limit)).length;
+
+async function timeRun(session: ort.InferenceSession, model: ResolvedModel, b: number): Promise<number> {
+  const { crop, layout } = model.preprocessing;
+  const dims = layout === 'NCHW' ? [b, 3, crop, crop] : [b, crop, crop, 3];
+  const type = session.inputMetadata[0]?.isTensor && session.inputMetadata[0].type === 'float16' ? 'float16' : 'float32';
+  const n = dims.reduce((a, x) => a * x, 1);
+  const data = type === 'float16' ? new Uint16Array(n).fill(0x3c00) : Float32Array.from({ length: n }, () => Math.random() - 0.5);
+  const feeds = { [session.inputNames[0]!]: new ort.Tensor(type, data, dims) };
+  await session.run(feeds);
+  const t0 = performance.now();
+  await session.run(feeds);
+  return (performance.now() - t0) / 1000;
+}
+
+function cellSeconds(t: number, create: number): number {
+  return 2 * create + Math.max(timing.warmupRuns * t, timing.warmupSeconds) + Math.max(timing.minRuns * t, timing.minSeconds);
+}
+
+const threads = os.availableParallelism();
+console.log(`preset ${preset}: ${spec.models.length} models x batch ${spec.batchSizes.join(',')}; timing ${JSON.stringify(timing)}; ${threads} threads; accuracy on ${accuracyImages} images where measured\n`);
+console.log('| model | session s | b1 ms | b8 ms/image | sweep s | accuracy s |');
+console.log('|---|---|---|---|---|---|');
+let total = 0;
+for (const ref of spec.models) {
+  const model = await resolveModel(ref, spec.dataset.kit ?? kitDir());
+  const t0 = performance.now();
+  const session = await ort.InferenceSession.create(model.path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const create = (performance.now() - t0) / 1000;
+  // Fixed-batch models are timed at batch 1 only; their re-batched copies behave like the rest.
+  const dynamic = typeof session.inputMetadata[0] === 'object' && session.inputMetadata[0].isTensor && typeof session.inputMetadata[0].shape[0] !== 'number';
+  const t1 = await timeRun(session, model, 1);
+  const per8 = dynamic ? (await timeRun(session, model, 8)) / 8 : t1;
+  await session.release();
+  const perImage = (b: number) => (b >= 8 ? per8 : t1 + ((per8 - t1) * (b - 1)) / 7);
+  const sweep = spec.batchSizes.reduce((s, b) => s + cellSeconds(perImage(b) * b, create), 0);
+  const accuracy = spec.devices[0]?.accuracy && model.weights !== 'random' ? create + accuracyImages * per8 : 0;
+  total += sweep + accuracy;
+  console.log(`| ${model.id} | ${create.toFixed(2)} | ${(t1 * 1000).toFixed(1)} | ${(per8 * 1000).toFixed(1)} | ${sweep.toFixed(0)} | ${accuracy.toFixed(0)} |`);
+}
+console.log(`\nestimated: ${(total / 60).toFixed(1)} minutes of measuring (plus dataset preparation per geometry and profiling, about a minute each on first run), load average now ${os.loadavg()[0]!.toFixed(1)}`);
