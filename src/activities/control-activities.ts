@@ -80,7 +80,10 @@ export function createControlActivities() {
           input_shape: `[${input.dims.join(',')}]`, fixed_batch: io.fixedBatch,
           preprocessing: JSON.stringify(model.preprocessing), preprocessing_source: model.preprocessingSource,
           resize: model.preprocessing.resize, crop: model.preprocessing.crop, num_classes: model.output.classes,
-          published_top1: published?.top1 ?? null, published_top5: published?.top5 ?? null,
+          // Catalogs give percentages; results hold fractions.
+          published_top1: published?.top1 != null ? published.top1 / 100 : null,
+          published_top5: published?.top5 != null ? published.top5 / 100 : null,
+          weights: model.weights ?? 'pretrained',
         };
         await writeCell(file, cell);
         return cell;

@@ -29,8 +29,11 @@ export interface ModelCell {
   resize: number;
   crop: number;
   num_classes: number;
+  /** As a fraction 0..1, like measured top-1. */
   published_top1: number | null;
   published_top5: number | null;
+  /** 'random' for architectures exported without their trained weights (never evaluated). */
+  weights: 'pretrained' | 'random';
 }
 
 export interface AccuracyCell {

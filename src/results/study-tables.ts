@@ -13,7 +13,7 @@ export const TABLES = {
     macs: 'int64', flops: 'int64', traffic_bytes: 'int64', arithmetic_intensity: 'float64',
     largest_activation_bytes: 'int64', peak_live_activation_bytes: 'int64', uncounted_ops: 'utf8_list', opset: 'int32', input_name: 'utf8', input_dtype: 'utf8', input_shape: 'utf8', fixed_batch: 'int32',
     resize: 'int32', crop: 'int32', num_classes: 'int32', preprocessing: 'utf8', preprocessing_source: 'utf8',
-    published_top1: 'float64', published_top5: 'float64',
+    published_top1: 'float64', published_top5: 'float64', weights: 'utf8',
   },
   model_ops: { model_id: 'utf8', op_type: 'utf8', count: 'int32', macs: 'int64', flops: 'int64' },
   devices: {
@@ -84,7 +84,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length,
     cells_done: accuracy.length + latency.length,
   }];
-  const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
+  const { fits, frontiers } = analyzeStudy({ models, accuracy: [...accuracy, ...publishedAccuracy(models, latency)], latency });
   const rows: Record<TableName, Record<string, unknown>[]> = {
     models: models as unknown as Record<string, unknown>[],
     model_ops: modelOps,
@@ -103,4 +103,20 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     counts[name] = rows[name].length;
   }
   return counts;
+}
+
+/**
+ * Random-weight architectures (tools/export) are never evaluated for accuracy; the accuracy fits
+ * and frontiers use their published top-1 instead, on every device that timed them. models.parquet
+ * says which (`weights` = 'random'); accuracy.parquet only ever holds measured figures.
+ */
+function publishedAccuracy(models: ModelCell[], latency: LatencyCell[]): { model_id: string; device: string; top1: number }[] {
+  const random = new Map(models.filter((m) => m.weights === 'random' && m.published_top1 !== null).map((m) => [m.model_id, m.published_top1!]));
+  const seen = new Set<string>();
+  return latency.filter((l) => random.has(l.model_id)).flatMap((l) => {
+    const key = `${l.device}\u0000${l.model_id}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ model_id: l.model_id, device: l.device, top1: random.get(l.model_id)! }];
+  });
 }

@@ -16,6 +16,8 @@ export interface SyntheticOptions {
   /** Multiplies every latency of this model (for compare tests). */
   slowdown?: Record<string, number>;
   seed?: number;
+  /** Models exported without trained weights: no accuracy cells, published top-1 = their top1. */
+  randomWeights?: string[];
 }
 
 export const DEFAULT_MODELS = [
@@ -41,6 +43,7 @@ export async function writeSyntheticCells(out: string, opts: SyntheticOptions = 
   const models = opts.models ?? DEFAULT_MODELS;
   const batches = opts.batches ?? [1, 2, 4];
   const rand = rng(opts.seed ?? 3);
+  const random = new Set(opts.randomWeights ?? []);
   for (const m of models) {
     const cell: ModelCell = {
       model_id: m.id, path: `/models/${m.id}.onnx`, architecture: m.id.includes('net') ? m.id.split('-')[0]! : null,
@@ -51,7 +54,8 @@ export async function writeSyntheticCells(out: string, opts: SyntheticOptions = 
       by_op_type: { Conv: { count: 26, macs: Math.round(m.gflops * 4.9e8), flops: Math.round(m.gflops * 9.8e8) }, Relu: { count: 25, macs: 0, flops: 2_000_000 } },
       input_name: 'data', input_dtype: 'float32', input_shape: '[N,3,224,224]', fixed_batch: m.id === 'squeeze-net' ? 1 : null,
       preprocessing: JSON.stringify({ resize: 256, crop: 224, layout: 'NCHW' }), preprocessing_source: 'catalog',
-      resize: 256, crop: 224, num_classes: 1000, published_top1: m.id === 'res-net' ? 0.7615 : null, published_top5: null,
+      resize: 256, crop: 224, num_classes: 1000, published_top1: random.has(m.id) ? m.top1 : m.id === 'res-net' ? 0.7615 : null, published_top5: null,
+      weights: random.has(m.id) ? 'random' : 'pretrained',
     };
     await writeCell(cellPath(out, 'models', m.id), cell);
   }
@@ -64,7 +68,7 @@ export async function writeSyntheticCells(out: string, opts: SyntheticOptions = 
     await writeCell(cellPath(out, 'devices', d.device), cell);
     for (const [i, m] of models.entries()) {
       // The last model has no accuracy on the first device: fits must cope.
-      if (!(i === models.length - 1 && d === devices[0])) {
+      if (!(i === models.length - 1 && d === devices[0]) && !random.has(m.id)) {
         const acc: AccuracyCell = {
           model_id: m.id, device: d.device, n_images: 64, n_failed: 0, n_non_finite: 0, top1: m.top1 - 0.01 * (d === devices[0] ? 1 : 0),
           top5: Math.min(1, m.top1 + 0.15), batch_size: 32, threads: 2, provider: d.power ? 'cuda' : 'cpu', dataset: 'kit:val_227[:64]', resize_filter: 'linear', seconds: 1.25,
