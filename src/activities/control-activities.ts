@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { heartbeat } from '@temporalio/activity';
+import { Context, heartbeat } from '@temporalio/activity';
 import { resolveModel, loadCatalog, type ResolvedModel } from '../catalog/catalog.js';
 import { dataDir, kitDir } from '../config/settings.js';
+import { listImageSource } from '../dataset/image-sources.js';
 import { prepareDataset } from '../dataset/prepare.js';
 import { kitImages } from '../kit/kit.js';
 import { profileLoadedModel } from '../onnx/profile.js';
@@ -42,19 +43,35 @@ export function createControlActivities() {
       });
     },
 
-    /** Preprocesses the kit's labelled images for one geometry into cached Arrow shards. */
+    /**
+     * Preprocesses the study's labelled images (the kit's, or an ImageNet folder in any layout of
+     * docs/DATASET.md) for one geometry into cached Arrow shards. Heartbeats its shard count; a
+     * retried attempt finds the finished shards on disk and builds only the rest.
+     */
     async prepareDataset(req: { spec: ResolvedStudySpec; kit: string; geometry: { resize: number; crop: number } }): Promise<DatasetRef> {
       return classifyFailures(async () => {
-        const images = await kitImages(req.kit, req.spec.dataset.set, req.spec.dataset.limit);
-        const { dir, manifest } = await prepareDataset({
-          images, geometry: req.geometry, resizeFilter: req.spec.dataset.resizeFilter,
-          labelSource: `${req.kit}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
-          onShard: (done, total) => heartbeat({ done, total }),
-        });
-        return {
-          dir, n: manifest.n, failed: manifest.failed.length, geometry: req.geometry,
-          name: `kit:${req.spec.dataset.set}${req.spec.dataset.limit ? `[:${req.spec.dataset.limit}]` : ''}`,
-        };
+        const ds = req.spec.dataset;
+        const source = ds.images
+          ? await listImageSource({ images: ds.images, labels: ds.labels, synsets: ds.synsets, limit: ds.limit, kit: req.kit })
+          : { images: await kitImages(req.kit, ds.set, ds.limit), failed: [], labelSource: `${req.kit}/manifest.json` };
+        let progress = { done: 0, total: 0 };
+        // Also while waiting for another geometry's preparation (one at a time per process).
+        const beat = setInterval(() => heartbeat(progress), 10_000);
+        try {
+          const { dir, manifest } = await prepareDataset({
+            images: source.images, failedInputs: source.failed, geometry: req.geometry, resizeFilter: ds.resizeFilter,
+            labelSource: source.labelSource, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
+            onShard: (done, total) => { progress = { done, total }; heartbeat(progress); },
+            signal: Context.current().cancellationSignal,
+          });
+          const limit = ds.limit ? `[:${ds.limit}]` : '';
+          return {
+            dir, n: manifest.n, failed: manifest.failed.length, geometry: req.geometry,
+            name: ds.images ? `images:${path.basename(path.resolve(ds.images))}${limit}` : `kit:${ds.set}${limit}`,
+          };
+        } finally {
+          clearInterval(beat);
+        }
       });
     },
 

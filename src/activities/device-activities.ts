@@ -7,6 +7,7 @@ import { readShard } from '../dataset/arrow-shards.js';
 import type { DatasetManifest } from '../dataset/prepare.js';
 import { describeDevice } from '../device/describe-device.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-accuracy.js';
+import { predictionsDir } from '../evaluation/predictions.js';
 import { openModel, type Provider } from '../inference/onnx-session.js';
 import { measureCell } from '../runtimes/measure-cell.js';
 import { rebatchModel } from '../onnx/rebatch.js';
@@ -38,25 +39,37 @@ export function createDeviceActivities() {
       return cell;
     },
 
-    /** Top-1/top-5 of one model on this device; resumes from the last heartbeat after a crash. */
+    /**
+     * Top-1/top-5 of one model on this device, plus per-image predictions. Heartbeats after every
+     * batch (so a long shard never looks like a dead worker) with the counts at the last finished
+     * shard; a retried attempt (the worker was killed) resumes from there.
+     */
     async evaluateAccuracy(req: DeviceCellRequest & { batchSize: number }): Promise<AccuracyCell> {
       return classifyFailures(() => withDeviceLock(async () => {
         const file = cellPath(req.outDir, 'accuracy', req.device, req.model.id);
         const done = await readCell<AccuracyCell>(file);
         if (done) return done;
+        const ctx = Context.current();
         const manifest = await datasetManifest(req.dataset);
-        const resume = Context.current().info.heartbeatDetails as AccuracyProgress | undefined;
+        const resume = ctx.info.heartbeatDetails as AccuracyProgress | undefined;
         const started = performance.now();
         const result = await evaluateAccuracy({
           model: req.model, datasetDir: req.dataset.dir, manifest, batchSize: req.batchSize,
           session: { provider: req.provider, threads: req.threads }, resume,
+          rebatchCacheDir: path.join(dataDir(), 'cache', 'rebatched'),
+          predictions: { dir: predictionsDir(req.outDir, req.model.id, req.device), device: req.device },
           onShardDone: (progress) => heartbeat(progress),
+          onBatchDone: (progress) => heartbeat(progress),
+          signal: ctx.cancellationSignal,
         });
+        if (result.note) ctx.log.warn(`accuracy of ${req.model.id} at batch ${result.batchSize}, not ${req.batchSize}: ${result.note}`);
+        if (result.nonFinite > 0) ctx.log.warn(`${req.model.id} gave NaN/Inf scores for ${result.nonFinite} of ${result.n} images (n_non_finite)`);
         const cell: AccuracyCell = {
           model_id: req.model.id, device: req.device, n_images: result.n, n_failed: manifest.failed.length,
           n_non_finite: result.nonFinite, top1: result.top1, top5: result.top5, batch_size: result.batchSize,
           threads: result.threads, provider: req.provider, dataset: req.dataset.name,
           resize_filter: manifest.resizeFilter, seconds: (performance.now() - started) / 1000,
+          rebatched: result.rebatched, resumed_from_shard: result.resumedFromShard, attempt: ctx.info.attempt,
         };
         await writeCell(file, cell);
         return cell;

@@ -82,6 +82,20 @@ program.command('compare <resultsA> <resultsB>')
   .action(async (a: string, b: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number }) =>
     (await import('./compare-command.js')).compareCommand(a, b, opts));
 
+program.command('prepare')
+  .description('ImageNet validation images (kit, synset folders, or a flat folder with a label file) → Arrow shards of uint8 RGB crops, one dataset per geometry (docs/DATASET.md)')
+  .requiredOption('--images <dir>', 'a kit, a folder of synset folders (val/n01440764/*.JPEG), or a flat folder of images')
+  .option('--labels <file>', 'labels of a flat folder: devkit ILSVRC2012_validation_ground_truth.txt, Kaggle LOC_val_solution.csv, or "name index" lines')
+  .option('--synsets <file>', 'the 1000 wnids; with the devkit ground truth, in the devkit ILSVRC2012_ID order')
+  .option('--geometry <list>', 'resize/crop pairs', '256/224')
+  .requiredOption('--out <dir>', 'datasets go to <dir>/<resize>-<crop>-<filter>/')
+  .option('--filter <name>', 'linear (PIL BILINEAR), cubic (PIL BICUBIC) or lanczos3 (PIL LANCZOS)', 'linear')
+  .option('--set <name>', 'image set when --images is a kit: val_227, val_orig or all', 'val_227')
+  .option('--limit <n>', 'only the first N images (sorted by id)', (v) => Number(v))
+  .option('--processes <n>', 'processes building shards (default: 1 under 2,000 images, else 2 or 1 per 4 cores)', (v) => Number(v))
+  .option('--json', 'print a summary of each dataset as JSON')
+  .action(async (opts) => (await import('./prepare-command.js')).prepareCommand(opts));
+
 program.command('dev-server')
   .description('run the embedded Temporal dev server alone, until Ctrl-C')
   .option('--port <n>', 'gRPC port', portNumber, 7233)

@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { FixedSizeBinary, Int16, makeData, makeVector, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Table } from 'apache-arrow';
 import { writeFileAtomic } from '../results/atomic-file.js';
 
 /** A shard of preprocessed images: uint8 RGB HWC crops stored back to back, with labels and ids. */
@@ -15,21 +17,57 @@ export interface ImageShard {
  * One Arrow IPC file per shard. Pixels are a FixedSizeBinary column so that the whole shard's
  * crops are one contiguous buffer: evaluation slices batches out of it without copying rows.
  */
+// apache-arrow is imported on first use: loading it costs a few hundred ms, which a shard-building
+// child process would otherwise spend before its first decode.
+const arrow = () => import('apache-arrow');
+
 export async function writeShard(file: string, shard: ImageShard): Promise<Uint8Array> {
-  const n = shard.ids.length;
-  const bytesPerImage = shard.crop * shard.crop * 3;
-  const pixels = makeVector(makeData({ type: new FixedSizeBinary(bytesPerImage), length: n, nullCount: 0, data: shard.pixels }));
-  const table = new Table({
-    image_id: vectorFromArray(shard.ids, new Utf8()),
-    label: makeVector(makeData({ type: new Int16(), length: n, nullCount: 0, data: shard.labels })),
-    pixels,
-  });
-  const bytes = tableToIPC(table, 'file');
+  const { tableToIPC } = await arrow();
+  const bytes = tableToIPC(await shardTable(shard), 'file');
   await writeFileAtomic(file, bytes);
   return bytes;
 }
 
+async function shardTable(shard: ImageShard): Promise<Table> {
+  const { FixedSizeBinary, Int16, makeData, makeVector, Table, Utf8, vectorFromArray } = await arrow();
+  const n = shard.ids.length;
+  const bytesPerImage = shard.crop * shard.crop * 3;
+  return new Table({
+    image_id: vectorFromArray(shard.ids, new Utf8()),
+    label: makeVector(makeData({ type: new Int16(), length: n, nullCount: 0, data: shard.labels })),
+    pixels: makeVector(makeData({ type: new FixedSizeBinary(bytesPerImage), length: n, nullCount: 0, data: shard.pixels })),
+  });
+}
+
+/**
+ * The same file as writeShard, streamed: the pixel buffer goes to the file as it is (no second
+ * copy of the shard in memory) and is hashed on the way. Atomic: a temporary file, then rename.
+ */
+export async function writeShardFile(file: string, shard: ImageShard): Promise<{ sha256: string; bytes: number }> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const fh = await open(tmp, 'w');
+  try {
+    const { RecordBatchFileWriter } = await arrow();
+    for await (const chunk of RecordBatchFileWriter.writeAll(await shardTable(shard))) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
+    }
+    await fh.close();
+    await rename(tmp, file);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { sha256: hash.digest('hex'), bytes };
+}
+
 export async function readShard(file: string, crop: number): Promise<ImageShard> {
+  const { tableFromIPC } = await arrow();
   const table = tableFromIPC(await readFile(file));
   const ids = table.getChild('image_id')?.toArray() as string[] | undefined;
   const labelVec = table.getChild('label');

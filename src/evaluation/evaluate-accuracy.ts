@@ -1,10 +1,13 @@
-import path from 'node:path';
-import { readShard } from '../dataset/arrow-shards.js';
-import type { DatasetManifest } from '../dataset/prepare.js';
-import { checkInputGeometry, makeInput, openModel, runScores, type SessionOptions } from '../inference/onnx-session.js';
-import { topK } from '../inference/top-k.js';
+import ort from 'onnxruntime-node';
 import type { ResolvedModel } from '../catalog/catalog.js';
+import type { DatasetManifest } from '../dataset/prepare.js';
 import { InputError } from '../errors.js';
+import { checkInputGeometry, runScores, type ModelSession, type SessionOptions } from '../inference/onnx-session.js';
+import type { BatchPlan } from './batch-source.js';
+import { inThreadBatches, startBatchThread, type BatchStream } from './batch-stream.js';
+import { openForBatch, type BatchSession } from './model-for-batch.js';
+import { partsExist, writePredictionsPart } from './predictions.js';
+import { scoreRows, type ImagePrediction } from './score-rows.js';
 
 /** Running counts; also the heartbeat payload, so a retried activity resumes after the last shard. */
 export interface AccuracyProgress {
@@ -18,8 +21,18 @@ export interface AccuracyProgress {
 export interface AccuracyResult extends AccuracyProgress {
   top1: number;
   top5: number;
+  /** The batch actually run: the spec's, or a fixed-batch graph's own when it could not be re-batched. */
   batchSize: number;
+  rebatched: boolean;
+  /** Why the batch differs from the one asked for, when it does. */
+  note?: string;
   threads: number;
+  /** The shard this call started at (> 0 when it resumed). */
+  resumedFromShard: number;
+  /** Wall time of the shard loop (read, normalise, infer, score, write predictions), session opening excluded. */
+  loopSeconds: number;
+  /** The part of loopSeconds spent in onnxruntime's runs: the rest is time the model waited. */
+  inferenceSeconds: number;
 }
 
 export interface EvaluateRequest {
@@ -28,13 +41,26 @@ export interface EvaluateRequest {
   manifest: DatasetManifest;
   batchSize: number;
   session: SessionOptions;
+  /** Cache of re-batched copies; without it a fixed-batch graph runs at its own batch. */
+  rebatchCacheDir?: string;
+  /** Where per-image predictions go (one Parquet part per shard), and the device column's value. */
+  predictions?: { dir: string; device: string };
   resume?: AccuracyProgress;
+  /** After each shard (its predictions part already written): the point a retry may resume from. */
   onShardDone?: (progress: AccuracyProgress) => void;
+  /** After each batch, with the progress of the last finished shard: keeps a heartbeat alive during long shards. */
+  onBatchDone?: (progress: AccuracyProgress) => void;
+  signal?: AbortSignal;
+  /** 'thread' (default): batches are built on a worker thread while the model runs; 'inline': on this thread, in turn. */
+  prepare?: 'thread' | 'inline';
 }
 
+const FRESH: AccuracyProgress = { nextShard: 0, n: 0, correct1: 0, correct5: 0, nonFinite: 0 };
+
 /**
- * Top-1/top-5 over the dataset's shards. The next batch is normalised while onnxruntime runs the
- * current one (its run is asynchronous), so preprocessing hides behind inference.
+ * Top-1/top-5 over the dataset's shards. onnxruntime-node runs a batch synchronously on this
+ * thread, so a worker thread reads the shards and builds the next batches meanwhile
+ * (batch-stream.ts); this thread only runs the model and ranks its scores.
  */
 export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyResult> {
   const { model, manifest } = req;
@@ -42,55 +68,87 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
   if (crop !== model.preprocessing.crop || manifest.geometry.resize !== model.preprocessing.resize) {
     throw new InputError(`dataset ${req.datasetDir} has geometry ${manifest.geometry.resize}/${crop}, model ${model.id} needs ${model.preprocessing.resize}/${model.preprocessing.crop}`);
   }
-  const m = await openModel(model.path, req.session);
-  checkInputGeometry(m, model.path, model.preprocessing, crop);
-  // A graph with a fixed batch (often 1) is evaluated at that batch.
-  const batchSize = m.fixedBatch ?? req.batchSize;
-  const progress: AccuracyProgress = { ...(req.resume ?? { nextShard: 0, n: 0, correct1: 0, correct5: 0, nonFinite: 0 }) };
-  const { classes, backgroundOffset } = model.output;
+  // Started first: the thread loads its modules while the session is created.
+  const thread = req.prepare === 'inline' ? undefined : startBatchThread();
+  let opened: BatchSession | undefined;
+  let stream: BatchStream | undefined;
   try {
-    for (let s = progress.nextShard; s < manifest.shards.length; s++) {
-      const shard = await readShard(path.join(req.datasetDir, manifest.shards[s]!.file), crop);
-      const count = shard.ids.length;
-      const bytesPerImage = crop * crop * 3;
-      const starts: number[] = [];
-      for (let i = 0; i < count; i += batchSize) starts.push(i);
-      const scratch: (Float32Array | undefined)[] = [undefined, undefined];
-      const prepare = (k: number) => {
-        const start = starts[k]!;
-        const n = Math.min(batchSize, count - start);
-        const built = makeInput(m, shard.pixels.subarray(start * bytesPerImage, (start + n) * bytesPerImage), n, crop, model.preprocessing, scratch[k % 2]);
-        scratch[k % 2] = built.scratch;
-        return { start, n, tensor: built.tensor };
-      };
-      let next = starts.length ? prepare(0) : undefined;
-      for (let k = 0; next; k++) {
-        const cur = next;
-        const running = runScores(m, model.path, cur.tensor, cur.n, model.output);
-        next = k + 1 < starts.length ? prepare(k + 1) : undefined;
-        const scores = await running;
-        for (let j = 0; j < cur.n; j++) {
-          const row = j * classes;
-          let finite = true;
-          for (let c = row; c < row + classes; c++) if (!Number.isFinite(scores[c]!)) { finite = false; break; }
-          if (!finite) progress.nonFinite++;
-          // Drop the background class of 1001-way models: class = argmax − 1.
-          const top = topK(scores, 5, row + backgroundOffset, row + classes);
-          const label = shard.labels[cur.start + j]!;
-          if (top[0] === label) progress.correct1++;
-          if (top.includes(label)) progress.correct5++;
-          progress.n++;
-        }
+    opened = await openForBatch(model, req.batchSize, req.session, req.rebatchCacheDir);
+    const { m, batchSize } = opened;
+    checkInputGeometry(m, model.path, model.preprocessing, crop);
+    checkDeclaredOutput(m, model);
+    const progress = await startingPoint(req);
+    const resumedFromShard = progress.nextShard;
+    const plan: BatchPlan = {
+      datasetDir: req.datasetDir, shardFiles: manifest.shards.map((s) => s.file), firstShard: progress.nextShard, crop,
+      preprocessing: model.preprocessing, dtype: m.inputDtype, batchSize, rowsPerRun: m.fixedBatch,
+    };
+    const started = performance.now();
+    stream = thread ? thread.begin(plan) : inThreadBatches(plan);
+    const label = `${model.id} (${model.path})`;
+    const layout = model.preprocessing.layout;
+    let atShardStart = { ...progress };
+    let rows: ImagePrediction[] = [];
+    let inferenceMs = 0;
+    for (let b = await stream.next(); b; b = await stream.next()) {
+      req.signal?.throwIfAborted();
+      if (b.n > 0) {
+        const dims = layout === 'NCHW' ? [b.rows, 3, crop, crop] : [b.rows, crop, crop, 3];
+        const tensor = new ort.Tensor(m.inputDtype, b.data, dims);
+        const t0 = performance.now();
+        const scores = await runScores(m, label, tensor, b.rows, model.output);
+        inferenceMs += performance.now() - t0;
+        stream.recycle(b);
+        for (const p of scoreRows(scores, b.n, model.output, { ids: b.ids, labels: b.labels, start: 0 })) rows.push(p);
+        req.onBatchDone?.(atShardStart);
       }
-      progress.nextShard = s + 1;
+      if (!b.lastOfShard) continue;
+      for (const r of rows) {
+        progress.n++;
+        if (r.correct_at_1) progress.correct1++;
+        if (r.correct_at_5) progress.correct5++;
+        if (r.non_finite) progress.nonFinite++;
+      }
+      if (req.predictions) await writePredictionsPart(req.predictions.dir, b.shard, rows, model.id, req.predictions.device);
+      progress.nextShard = b.shard + 1;
+      atShardStart = { ...progress };
+      rows = [];
       req.onShardDone?.({ ...progress });
     }
+    if (progress.nextShard !== manifest.shards.length) throw new Error(`evaluation of ${model.id} stopped at shard ${progress.nextShard} of ${manifest.shards.length}`);
+    return {
+      ...progress, batchSize, rebatched: opened.rebatched, note: opened.note, threads: m.threads, resumedFromShard,
+      loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000,
+      top1: progress.n ? progress.correct1 / progress.n : NaN,
+      top5: progress.n ? progress.correct5 / progress.n : NaN,
+    };
   } finally {
-    await m.session.release();
+    await (stream ?? thread)?.close();
+    await opened?.m.session.release();
   }
-  return {
-    ...progress, batchSize, threads: m.threads,
-    top1: progress.n ? progress.correct1 / progress.n : NaN,
-    top5: progress.n ? progress.correct5 / progress.n : NaN,
-  };
+}
+
+/** Resume only from a well-formed heartbeat whose shards' predictions are all on disk. */
+async function startingPoint(req: EvaluateRequest): Promise<AccuracyProgress> {
+  const r = req.resume;
+  const valid = r && [r.nextShard, r.n, r.correct1, r.correct5, r.nonFinite].every(Number.isInteger)
+    && r.nextShard > 0 && r.nextShard <= req.manifest.shards.length;
+  if (!valid) return { ...FRESH };
+  if (req.predictions && !(await partsExist(req.predictions.dir, r.nextShard))) return { ...FRESH };
+  return { ...r };
+}
+
+/**
+ * Fails before any image is read when the graph declares an output that cannot be one row of
+ * class scores per image (e.g. [N,10]); undeclared or symbolic dims are left to the first run.
+ */
+function checkDeclaredOutput(m: ModelSession, model: ResolvedModel): void {
+  const meta = m.session.outputMetadata.find((o) => o.name === m.outputName);
+  if (!meta?.isTensor) return;
+  const dims = meta.shape.slice(1);
+  if (dims.some((d) => typeof d !== 'number')) return;
+  const perImage = (dims as number[]).reduce((a, b) => a * b, 1);
+  if (perImage !== model.output.classes) {
+    throw new InputError(`model ${model.id} (${model.path}): output "${m.outputName}" has shape [${meta.shape.join(',')}]; expected [N,${model.output.classes}] (or with trailing 1s) for ${model.output.classes} classes`);
+  }
 }

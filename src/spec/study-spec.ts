@@ -53,10 +53,21 @@ export type TimingSpec = z.infer<typeof TimingSchema>;
 
 const DatasetSchema = z.object({
   kit: z.string().min(1).optional().describe('kit folder; default DNNBENCH_KIT or ../shared/kit'),
-  set: z.enum(['val_227', 'val_orig', 'all']).default('val_227'),
+  images: z.string().min(1).optional()
+    .describe('ImageNet validation images instead of the kit\'s: a synset-folder (ImageFolder) tree, or a flat folder with labels (docs/DATASET.md)'),
+  labels: z.string().min(1).optional()
+    .describe('label file of a flat image folder: devkit ground truth, Kaggle LOC_val_solution.csv, or "name index" lines'),
+  synsets: z.string().min(1).optional()
+    .describe('list of the 1000 wnids; with the devkit ground truth, in the devkit\'s ILSVRC2012_ID order'),
+  set: z.enum(['val_227', 'val_orig', 'all']).default('val_227').describe('kit image set (when images is not given)'),
   limit: z.number().int().positive().optional().describe('use only the first N images (sorted by id)'),
-  resizeFilter: z.enum(['linear', 'lanczos3', 'cubic']).default('linear'),
-}).strict();
+  resizeFilter: z.enum(['linear', 'lanczos3', 'cubic']).default('linear')
+    .describe('linear = PIL BILINEAR, cubic = PIL BICUBIC, lanczos3 = PIL LANCZOS, reproduced bit for bit'),
+}).strict().superRefine((d, ctx) => {
+  for (const key of ['labels', 'synsets'] as const) {
+    if (d[key] && !d.images) ctx.addIssue({ code: 'custom', path: [key], message: `${key} describes an image folder: give images too` });
+  }
+});
 export type DatasetSpec = z.infer<typeof DatasetSchema>;
 
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "90s", "30 minutes" or "6h"');

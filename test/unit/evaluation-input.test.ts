@@ -1,0 +1,120 @@
+/**
+ * The evaluation's input path: table-driven normalisation equals makeInput's bit for bit, and the
+ * worker-thread batch stream yields the same batches as the in-thread one, errors included.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { writeShard } from '../../src/dataset/arrow-shards.js';
+import type { BatchPlan, PreparedBatch } from '../../src/evaluation/batch-source.js';
+import { inThreadBatches, startBatchThread, type BatchStream } from '../../src/evaluation/batch-stream.js';
+import { fillInput, inputLut } from '../../src/evaluation/input-lut.js';
+import { normalizeCrops, toFloat16Bits } from '../../src/inference/normalize.js';
+import type { Preprocessing } from '../../src/spec/study-spec.js';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-eval-input-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Deterministic pseudo-random bytes. */
+function bytes(n: number, seed: number): Uint8Array {
+  let s = seed >>> 0;
+  return Uint8Array.from({ length: n }, () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
+}
+
+const PRESETS: Record<string, Preprocessing> = {
+  torchvision: { resize: 8, crop: 6, channelOrder: 'RGB', scale: 'unit', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], layout: 'NCHW' },
+  caffe: { resize: 8, crop: 6, channelOrder: 'BGR', scale: 'byte', mean: [103.939, 116.779, 123.68], std: [1, 1, 1], layout: 'NCHW' },
+  tfNhwc: { resize: 8, crop: 6, channelOrder: 'RGB', scale: 'byte', mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], layout: 'NHWC' },
+  bgrNhwc: { resize: 8, crop: 6, channelOrder: 'BGR', scale: 'unit', mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.4], layout: 'NHWC' },
+};
+
+test('lookup-table inputs equal normalizeCrops (float32) and toFloat16Bits of it (float16), bit for bit', () => {
+  const crop = 6;
+  const n = 3;
+  const px = bytes(n * crop * crop * 3, 11);
+  for (const [name, p] of Object.entries(PRESETS)) {
+    const want32 = normalizeCrops(px, n, crop, p);
+    const got32 = new Float32Array(want32.length);
+    fillInput(px, n, crop, inputLut(p, 'float32'), got32);
+    assert.deepEqual(new Uint32Array(got32.buffer), new Uint32Array(want32.buffer), `${name} float32`);
+    const got16 = new Uint16Array(want32.length);
+    fillInput(px, n, crop, inputLut(p, 'float16'), got16);
+    assert.deepEqual(got16, toFloat16Bits(want32), `${name} float16`);
+  }
+});
+
+async function shards(sizes: number[], crop: number): Promise<string[]> {
+  const files: string[] = [];
+  let id = 0;
+  for (const [s, n] of sizes.entries()) {
+    const file = `shard-${s}.arrow`;
+    await writeShard(path.join(dir, file), {
+      ids: Array.from({ length: n }, () => `img${id++}`), labels: Int16Array.from({ length: n }, (_, i) => (i * 37) % 1000),
+      pixels: bytes(n * crop * crop * 3, s + 1), crop,
+    });
+    files.push(file);
+  }
+  return files;
+}
+
+async function drain(stream: BatchStream): Promise<PreparedBatch[]> {
+  const out: PreparedBatch[] = [];
+  try {
+    for (let b = await stream.next(); b; b = await stream.next()) {
+      // Copy before recycling: the thread reuses the buffer for a later batch.
+      out.push({ ...b, data: b.data.slice() });
+      stream.recycle(b);
+    }
+  } finally {
+    await stream.close();
+  }
+  return out;
+}
+
+test('the worker thread yields the same batches as the calling thread: shard ends, a padded fixed batch, an empty shard', async () => {
+  // 4x4 crops (48 bytes): readShard needs n·crop²·3 to be a multiple of 8 (Arrow pads the buffer).
+  const crop = 4;
+  const shardFiles = await shards([5, 0, 3], crop);
+  const plan: BatchPlan = {
+    datasetDir: dir, shardFiles, firstShard: 0, crop, preprocessing: PRESETS.caffe!, dtype: 'float16', batchSize: 2, rowsPerRun: 2,
+  };
+  const inline = await drain(inThreadBatches(plan));
+  // 5 → 2, 2, 1 (padded to 2); 0 → one empty batch that ends the shard; 3 → 2, 1 (padded).
+  assert.deepEqual(inline.map((b) => [b.shard, b.n, b.rows, b.lastOfShard]), [
+    [0, 2, 2, false], [0, 2, 2, false], [0, 1, 2, true], [1, 0, 0, true], [2, 2, 2, false], [2, 1, 2, true],
+  ]);
+  const per = crop * crop * 3;
+  assert.ok(inline[2]!.data.subarray(per).every((v) => v === 0), 'padding rows are zeros');
+  assert.deepEqual(await drain(startBatchThread().begin(plan)), inline);
+  const resumed = await drain(startBatchThread().begin({ ...plan, firstShard: 2 }));
+  assert.deepEqual(resumed, inline.slice(4));
+});
+
+test('a shard that does not hold the expected crops is a non-retryable error; a missing one is retryable', async () => {
+  const shardFiles = await shards([2], 4);
+  const plan: BatchPlan = {
+    datasetDir: dir, shardFiles, firstShard: 0, crop: 8, preprocessing: PRESETS.torchvision!, dtype: 'float32', batchSize: 2, rowsPerRun: null,
+  };
+  for (const stream of [() => inThreadBatches(plan), () => startBatchThread().begin(plan)]) {
+    await assert.rejects(drain(stream()), (err: Error & { nonRetryable?: boolean }) => {
+      assert.match(err.message, /dataset shard .*shard-0\.arrow cannot be used: .*another size than 8x8/);
+      assert.equal(err.nonRetryable, true);
+      return true;
+    });
+  }
+  const missing = { ...plan, crop: 4, shardFiles: ['nope.arrow'] };
+  for (const stream of [() => inThreadBatches(missing), () => startBatchThread().begin(missing)]) {
+    await assert.rejects(drain(stream()), (err: Error & { nonRetryable?: boolean }) => {
+      assert.match(err.message, /dataset shard .*nope\.arrow is missing on this host/);
+      assert.notEqual(err.nonRetryable, true);
+      return true;
+    });
+  }
+});
