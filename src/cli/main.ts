@@ -96,6 +96,26 @@ program.command('prepare')
   .option('--json', 'print a summary of each dataset as JSON')
   .action(async (opts) => (await import('./prepare-command.js')).prepareCommand(opts));
 
+program.command('profile <model>')
+  .description('parameters, MACs/FLOPs by op type, memory traffic of an ONNX model (batch 1)')
+  .option('--json', 'print the whole profile as JSON')
+  .action(async (model: string, opts: { json?: boolean }) => {
+    const { profileModel } = await import('../onnx/profile.js');
+    const p = await profileModel(path.resolve(model));
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(p, null, 1)}\n`);
+      return;
+    }
+    const g = (n: number) => (n / 1e9).toFixed(3);
+    process.stdout.write([
+      `${model}`,
+      `  params ${p.params.toLocaleString('en')}  weights ${(p.weight_bytes / 1e6).toFixed(2)} MB  file ${(p.file_bytes / 1e6).toFixed(2)} MB`,
+      `  MACs ${g(p.macs)} G  FLOPs ${g(p.flops)} G  traffic ${(p.traffic_bytes / 1e6).toFixed(1)} MB  intensity ${p.arithmetic_intensity.toFixed(1)} FLOP/B`,
+      ...Object.entries(p.by_op_type).sort(([, a], [, b]) => b.flops - a.flops).map(([op, c]) => `    ${op.padEnd(22)} ${String(c.count).padStart(4)}  ${g(c.macs)} GMACs  ${g(c.flops)} GFLOPs`),
+      ...(p.uncounted_ops.length ? [`  uncounted ops: ${p.uncounted_ops.join(', ')}`] : []),
+    ].join('\n') + '\n');
+  });
+
 program.command('dev-server')
   .description('run the embedded Temporal dev server alone, until Ctrl-C')
   .option('--port <n>', 'gRPC port', portNumber, 7233)

@@ -25,3 +25,19 @@ test('a missing kit is explained: what is missing and which setting points at it
   assert.match(r.stderr, /\/nonexistent\/kit/);
   assert.match(r.stderr, /DNNBENCH_KIT/);
 });
+
+test('dnnbench profile: JSON with the issue\'s fields; a file that is not ONNX is named, exit 2', async () => {
+  const model = path.resolve(process.env.DNNBENCH_KIT ?? path.join(process.cwd(), '../shared/kit'), 'models/squeezenet1.1_zoo-weights_opset13.onnx');
+  const r = await runCli(['profile', model, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as Record<string, unknown>;
+  for (const k of ['params', 'weight_bytes', 'file_bytes', 'macs', 'flops', 'by_op_type', 'traffic_bytes', 'arithmetic_intensity', 'uncounted_ops']) assert.ok(k in p, k);
+  assert.equal(p.params, 1_235_496); // torchvision's published num_params for squeezenet1_1
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-notonnx-'));
+  const bad = path.join(dir, 'model.onnx');
+  await writeFile(bad, 'not a model');
+  const e = await runCli(['profile', bad]);
+  assert.equal(e.code, 2);
+  assert.ok(e.stderr.includes(bad));
+  assert.doesNotMatch(e.stderr, /\n\s+at /);
+});
