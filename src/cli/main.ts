@@ -1,13 +1,10 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTROL_QUEUE, dataDir } from '../config/settings.js';
-import { temporalTarget } from '../temporal/connection-config.js';
-import { localCpuQueue } from '../device/describe-device.js';
-import { startDevServer } from '../temporal/dev-server.js';
-import { startWorkers } from '../workers/start-workers.js';
-import { runStudy } from './run-study.js';
-import { printStudyResult } from './print-result.js';
-import { showStatus, signalStudy } from './status-command.js';
+import { localCpuQueue } from '../device/local-queue.js';
+
+// Each command loads what it needs when it runs: the Temporal worker, onnxruntime and sharp cost
+// seconds of start-up that `profile`, `prepare` or `status` should not pay.
 
 const say = (line: string) => process.stderr.write(`dnnbench: ${line}\n`);
 
@@ -38,8 +35,9 @@ program.command('study')
   .option('--worker', 'also run an in-process worker when TEMPORAL_ADDRESS is set')
   .option('--port <n>', 'port of the embedded dev server (default 7233, or a free one if busy)', portNumber)
   .action(async (opts) => {
-    const result = await runStudy(opts);
-    printStudyResult(result);
+    const { runStudy } = await import('./run-study.js');
+    const { printStudyResult } = await import('./print-result.js');
+    printStudyResult(await runStudy(opts));
   });
 
 program.command('worker')
@@ -47,6 +45,8 @@ program.command('worker')
   .option('--queue <name...>', `device queue(s) this host serves (default ${localCpuQueue()})`)
   .option('--no-control', `do not also run workflows and control activities (queue ${CONTROL_QUEUE})`)
   .action(async (opts: { queue?: string[]; control: boolean }) => {
+    const { temporalTarget } = await import('../temporal/connection-config.js');
+    const { startWorkers } = await import('../workers/start-workers.js');
     const target = temporalTarget();
     const queues = opts.queue ?? [localCpuQueue()];
     const workers = await startWorkers({ target, deviceQueues: queues, control: opts.control });
@@ -57,15 +57,15 @@ program.command('worker')
 program.command('status <studyId>')
   .description('progress of a study on TEMPORAL_ADDRESS (default localhost:7233)')
   .option('--watch', 'keep redrawing until the study ends')
-  .action(async (studyId: string, opts: { watch?: boolean }) => showStatus(studyId, opts.watch ?? false));
+  .action(async (studyId: string, opts: { watch?: boolean }) => (await import('./status-command.js')).showStatus(studyId, opts.watch ?? false));
 
 program.command('skip-model <studyId> <modelId>')
   .description('stop measuring a model in a running study (finished cells are kept)')
-  .action(async (studyId: string, modelId: string) => signalStudy(studyId, 'skip-model', modelId));
+  .action(async (studyId: string, modelId: string) => (await import('./status-command.js')).signalStudy(studyId, 'skip-model', modelId));
 
 program.command('drop-device <studyId> <queue>')
   .description('stop using a device queue in a running study (finished cells are kept)')
-  .action(async (studyId: string, queue: string) => signalStudy(studyId, 'drop-device', queue));
+  .action(async (studyId: string, queue: string) => (await import('./status-command.js')).signalStudy(studyId, 'drop-device', queue));
 
 program.command('report <resultsDir>')
   .description('write a static HTML report (the papers\' figures as SVG, every number in sortable tables) of a study\'s results')
@@ -122,6 +122,7 @@ program.command('dev-server')
   .option('--ui-port <n>', 'web UI port (default port+1000)', portNumber)
   .option('--db-filename <file>', 'SQLite file the server persists to', path.join(dataDir(), 'temporal', 'dev.db'))
   .action(async (opts: { port: number; uiPort?: number; dbFilename: string }) => {
+    const { startDevServer } = await import('../temporal/dev-server.js');
     const server = await startDevServer({ port: opts.port, uiPort: opts.uiPort, dbFile: path.resolve(opts.dbFilename), log: say });
     say(`export TEMPORAL_ADDRESS=${server.address} to use it (Ctrl-C to stop)`);
     await untilSignal(() => server.stop());

@@ -5,7 +5,7 @@ import { resolveModel } from '../catalog/catalog.js';
 import { CONTROL_QUEUE, dataDir, kitDir } from '../config/settings.js';
 import { explainConnectionError, temporalConfigured, temporalTarget, type TemporalTarget } from '../temporal/connection-config.js';
 import { kitImages } from '../kit/kit.js';
-import { localCpuQueue } from '../device/describe-device.js';
+import { localCpuQueue } from '../device/local-queue.js';
 import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../spec/study-spec.js';
 import { presetSpec } from '../spec/presets.js';
 import { startDevServer, isPortFree, freePort, type DevServer } from '../temporal/dev-server.js';

@@ -83,9 +83,3 @@ export async function describeDevice(device: string): Promise<DeviceDescription>
     onnxruntime_backends: ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name),
   };
 }
-
-/** The task queue this host serves by default: cpu-x86_64, cpu-aarch64, ... */
-export function localCpuQueue(): string {
-  const arch = ({ x64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[process.arch] ?? process.arch;
-  return `cpu-${arch}`;
-}
