@@ -39,7 +39,11 @@ export async function buildSpec(opts: StudyCommandOptions): Promise<ResolvedStud
   // Workers may run elsewhere: every path they receive is absolute.
   return {
     ...resolved, out: path.resolve(resolved.out),
-    dataset: { ...resolved.dataset, ...(resolved.dataset.kit ? { kit: path.resolve(resolved.dataset.kit) } : {}) },
+    dataset: {
+      ...resolved.dataset,
+      ...Object.fromEntries((['kit', 'images', 'labels', 'synsets'] as const)
+        .filter((k) => resolved.dataset[k]).map((k) => [k, path.resolve(resolved.dataset[k]!)])),
+    },
     models: resolved.models.map((m) => (typeof m === 'object' ? { ...m, path: path.resolve(m.path) } : m.endsWith('.onnx') ? path.resolve(m) : m)),
   };
 }
@@ -50,7 +54,8 @@ export async function buildSpec(opts: StudyCommandOptions): Promise<ResolvedStud
  */
 async function preflight(spec: ResolvedStudySpec): Promise<void> {
   const kit = spec.dataset.kit ?? kitDir();
-  await kitImages(kit, spec.dataset.set, spec.dataset.limit);
+  // An image folder of the user's own is checked by the prepare activity (labels, layouts).
+  if (!spec.dataset.images) await kitImages(kit, spec.dataset.set, spec.dataset.limit);
   await Promise.all(spec.models.map((ref) => resolveModel(ref, kit)));
 }
 
