@@ -14,19 +14,9 @@ import os
 
 import numpy as np
 import onnxruntime as ort
-from PIL import Image
 
 
-def crop(path, resize, size):
-    img = Image.open(path).convert("RGB")
-    w, h = img.size
-    if w <= h:
-        nw, nh = resize, int(resize * h / w)
-    else:
-        nw, nh = int(resize * w / h), resize
-    img = img.resize((nw, nh), Image.BILINEAR)
-    left, top = int(round((nw - size) / 2.0)), int(round((nh - size) / 2.0))
-    return np.asarray(img.crop((left, top, left + size, top + size)), dtype=np.uint8)
+from torchvision_crop import crop  # noqa: E402  (same folder)
 
 
 def main():

@@ -27,7 +27,7 @@ export interface CompareRow {
 }
 
 /** Deterministic PRNG (mulberry32): the same inputs give the same band. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

@@ -1,6 +1,7 @@
 import { cellPath, writeCell } from '../../src/results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from '../../src/results/cell-types.js';
 import { latencyStats } from '../../src/inference/latency-stats.js';
+import { prng } from '../../src/analysis/compare.js';
 import { writeStudyTables, type StudySummary } from '../../src/results/study-tables.js';
 
 /**
@@ -27,22 +28,12 @@ export const DEFAULT_MODELS = [
   { id: 'squeeze-net', gflops: 0.7, mparams: 1.24, top1: 0.57 },
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function writeSyntheticCells(out: string, opts: SyntheticOptions = {}): Promise<StudySummary> {
   const devices = opts.devices ?? [{ device: 'cpu-test', power: false, speed: 1 }, { device: 'gpu-test', power: true, speed: 8 }];
   const models = opts.models ?? DEFAULT_MODELS;
   const batches = opts.batches ?? [1, 2, 4];
-  const rand = rng(opts.seed ?? 3);
+  const rand = prng(opts.seed ?? 3);
   const random = new Set(opts.randomWeights ?? []);
   for (const m of models) {
     const cell: ModelCell = {
