@@ -75,8 +75,13 @@ export async function readShard(file: string, crop: number): Promise<ImageShard>
   if (!ids || !labelVec || !pixelVec) throw new Error(`shard ${file} lacks image_id, label or pixels`);
   const labels = labelVec.toArray() as Int16Array;
   // A single-chunk table (we write one) has its crops in one buffer; concatenate otherwise.
-  const chunks = pixelVec.data.map((d) => d.values as Uint8Array);
+  // Arrow pads each buffer to 8 bytes, so a chunk's values may run past its crops: trim to length.
+  const width = crop * crop * 3;
+  const chunks = pixelVec.data.map((d) => {
+    if ((d.type as { byteWidth?: number }).byteWidth !== width) throw new Error(`shard ${file} holds crops of another size than ${crop}x${crop}`);
+    return (d.values as Uint8Array).subarray(0, d.length * width);
+  });
   const pixels = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-  if (pixels.length !== ids.length * crop * crop * 3) throw new Error(`shard ${file} holds crops of another size than ${crop}x${crop}`);
+  if (pixels.length !== ids.length * width) throw new Error(`shard ${file} holds ${pixels.length} pixel bytes for ${ids.length} crops of ${crop}x${crop}`);
   return { ids: Array.from(ids), labels, pixels, crop };
 }
