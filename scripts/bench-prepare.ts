@@ -20,6 +20,7 @@
  *
  *   npm run bench:prepare -- --fidelity [--models id,id]
  */
+import { prng } from '../src/analysis/compare.js';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -48,17 +49,6 @@ const { values: args } = parseArgs({ options: {
 const GEN_VERSION = 'v1';
 const SIZES: [number, number, number][] = [[500, 375, 50], [375, 500, 20], [500, 333, 15], [500, 400, 10], [333, 500, 5]];
 
-/** A small deterministic PRNG (mulberry32), so the generated set is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * N realistic JPEGs: for image i, a random window (70-100% of the largest window of the target
@@ -84,7 +74,7 @@ export async function generatedImages(kit: string, n: number): Promise<{ dir: st
   await Promise.all(Array.from({ length: 4 }, async () => {
     while (next < n) {
       const i = next++;
-      const r = rng(i + 1);
+      const r = prng(i + 1);
       const o = decoded[i % decoded.length]!;
       const pick = r() * 100;
       let acc = 0;
