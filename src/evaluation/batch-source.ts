@@ -8,6 +8,7 @@ import { fillInput, inputLut } from './input-lut.js';
 /** Everything needed to turn a dataset's shards into model inputs; plain data, so it crosses to a worker thread. */
 export interface BatchPlan {
   datasetDir: string;
+  /** Relative to datasetDir, or absolute. */
   shardFiles: string[];
   firstShard: number;
   crop: number;
@@ -38,7 +39,7 @@ export function shardError(f: ShardFailure): Error {
 }
 
 function readShardOrFailure(plan: BatchPlan, s: number): Promise<ImageShard | ShardFailure> {
-  const file = path.join(plan.datasetDir, plan.shardFiles[s]!);
+  const file = path.resolve(plan.datasetDir, plan.shardFiles[s]!);
   return readShard(file, plan.crop).catch((err: unknown) => {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return { missing, message: missing ? `dataset shard ${file} is missing on this host` : `dataset shard ${file} cannot be used: ${(err as Error).message}` };

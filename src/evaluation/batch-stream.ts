@@ -1,55 +1,108 @@
 import { Worker } from 'node:worker_threads';
 import { preparedBatches, shardError, type BatchPlan, type PreparedBatch, type ShardFailure } from './batch-source.js';
+import { ShardScorer, type AccuracyProgress, type ScorerOptions } from './shard-scorer.js';
 
-/** Prepared batches in order; `recycle` hands a batch's buffer back once its run is over. */
+/** One run's input, as the thread that runs the model gets it. */
+export type RunInput = Pick<PreparedBatch, 'shard' | 'n' | 'rows' | 'data' | 'lastOfShard'>;
+
+/** A whole evaluation's work besides inference: the batches to prepare and how to score them. */
+export interface EvaluationJob extends BatchPlan {
+  scorer: ScorerOptions;
+  start: AccuracyProgress;
+}
+
+/**
+ * The model's side of an evaluation: `next` gives the next run's input, `done` hands back its
+ * scores (and the input buffer), `finish` waits until every shard is scored and written.
+ * `onShard` fires as shards complete, with the progress a retry may resume from.
+ */
 export interface BatchStream {
-  next(): Promise<PreparedBatch | undefined>;
-  recycle(batch: PreparedBatch): void;
+  next(): Promise<RunInput | undefined>;
+  done(input: RunInput, scores: Float32Array | undefined): void;
+  finish(): Promise<AccuracyProgress>;
   close(): Promise<void>;
 }
 
-type Message = { batch: PreparedBatch } | { end: true } | { failure: ShardFailure };
+type FromWorker = { batch: RunInput } | { exhausted: true } | { shard: AccuracyProgress } | { finished: AccuracyProgress } | { failure: ShardFailure };
+
+/** An idle thread from an earlier evaluation in this process: starting one costs about half a second. */
+let idle: Worker | undefined;
 
 /**
- * Starts the preparation thread now (its module loading overlaps the session's creation); the
- * plan follows with `begin`. onnxruntime-node runs a session synchronously on the calling thread,
- * so only another thread can read and normalise the next batches while the model runs.
+ * Starts (or reuses) the thread that prepares batches and scores results, so that this thread only
+ * runs the model: onnxruntime-node runs a session synchronously on the calling thread, so nothing
+ * else overlaps inference here. Call it before creating the session: the thread loads meanwhile.
  */
-export function startBatchThread(): { begin(plan: BatchPlan): BatchStream; close(): Promise<void> } {
-  const worker = new Worker(new URL('./prep-worker.mjs', import.meta.url));
-  const queue: Message[] = [];
-  let waiting: ((m: Message) => void) | undefined;
-  let crashed: Error | undefined;
-  const deliver = (m: Message) => {
-    if (waiting) {
-      const w = waiting;
-      waiting = undefined;
-      w(m);
-    } else queue.push(m);
+export function startBatchThread(): { begin(job: EvaluationJob, onShard: (p: AccuracyProgress) => void): BatchStream; close(): Promise<void> } {
+  const worker = idle ?? new Worker(new URL('./prep-worker.mjs', import.meta.url));
+  idle = undefined;
+  worker.removeAllListeners('error').removeAllListeners('exit');
+  worker.ref();
+  const batches: RunInput[] = [];
+  let waitingBatch: ((b: RunInput | undefined) => void) | undefined;
+  let finished: { resolve: (p: AccuracyProgress) => void; reject: (e: Error) => void } | undefined;
+  let ended = false;
+  let exhausted = false;
+  let failure: Error | undefined;
+  let onShard: (p: AccuracyProgress) => void = () => undefined;
+  let reusable = false;
+
+  const fail = (err: Error) => {
+    failure ??= err;
+    waitingBatch?.(undefined);
+    waitingBatch = undefined;
+    finished?.reject(failure);
   };
-  worker.on('message', deliver);
-  worker.on('error', (err) => { crashed = err; deliver({ failure: { message: err.message, missing: true } }); });
-  worker.on('exit', (code) => { if (code !== 0 && !crashed) deliver({ failure: { message: `batch preparation thread exited with code ${code}`, missing: true } }); });
-  let done = false;
+  const onMessage = (m: FromWorker) => {
+    if ('batch' in m || 'exhausted' in m) {
+      const b = 'batch' in m ? m.batch : undefined;
+      if (!b) exhausted = true;
+      if (waitingBatch) { const w = waitingBatch; waitingBatch = undefined; w(b); } else if (b) batches.push(b);
+    } else if ('shard' in m) onShard(m.shard);
+    else if ('finished' in m) { reusable = true; finished?.resolve(m.finished); }
+    else fail(shardError(m.failure));
+  };
+  const onError = (err: Error) => fail(err);
+  const onExit = (code: number) => fail(new Error(`the batch preparation thread exited (code ${code})`));
+  worker.on('message', onMessage);
+  worker.on('error', onError);
+  worker.on('exit', onExit);
+
   const close = async () => {
-    done = true;
-    await worker.terminate();
+    ended = true;
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    if (reusable && !idle) {
+      worker.unref(); // an idle thread must not keep the process alive
+      idle = worker;
+      const forget = () => { if (idle === worker) idle = undefined; };
+      worker.once('error', forget).once('exit', forget);
+    } else await worker.terminate();
   };
   return {
     close,
-    begin(plan) {
-      worker.postMessage(plan);
+    begin(job, shardCallback) {
+      onShard = shardCallback;
+      worker.postMessage({ job });
       return {
         async next() {
-          if (done) return undefined;
-          const m = queue.shift() ?? await new Promise<Message>((r) => { waiting = r; });
-          if ('batch' in m) return m.batch;
-          done = true;
-          if ('failure' in m) throw crashed ?? shardError(m.failure);
-          return undefined;
+          if (failure) throw failure;
+          if (ended) return undefined;
+          const queued = batches.shift();
+          if (queued || exhausted) return queued;
+          const b = await new Promise<RunInput | undefined>((r) => { waitingBatch = r; });
+          if (failure) throw failure;
+          return b;
         },
-        recycle(batch) {
-          if (!done) worker.postMessage({ buffer: batch.data.buffer }, [batch.data.buffer as ArrayBuffer]);
+        done(input, scores) {
+          // The input buffer goes back for reuse; scores are copied (onnxruntime owns its output).
+          worker.postMessage({ scores, buffer: input.data.buffer }, [input.data.buffer as ArrayBuffer]);
+        },
+        finish() {
+          return new Promise<AccuracyProgress>((resolve, reject) => {
+            if (failure) return reject(failure);
+            finished = { resolve, reject };
+            worker.postMessage({ finish: true });
+          });
         },
         close,
       };
@@ -57,15 +110,24 @@ export function startBatchThread(): { begin(plan: BatchPlan): BatchStream; close
   };
 }
 
-/** The same batches prepared on the calling thread, between runs: no overlap; for tests and debugging. */
-export function inThreadBatches(plan: BatchPlan): BatchStream {
-  const it = preparedBatches(plan);
+/** The same work on the calling thread, between runs (no overlap): for tests and debugging. */
+export function inThreadBatches(job: EvaluationJob, onShard: (p: AccuracyProgress) => void): BatchStream {
+  const it = preparedBatches(job);
+  const scorer = new ShardScorer(job.scorer, job.start, onShard);
+  const metas = new Map<RunInput, PreparedBatch>();
   return {
     async next() {
       const r = await it.next();
-      return r.done ? undefined : r.value;
+      if (r.done) return undefined;
+      metas.set(r.value, r.value);
+      return r.value;
     },
-    recycle() {},
+    done(input, scores) {
+      const meta = metas.get(input)!;
+      metas.delete(input);
+      scorer.add(meta, scores);
+    },
+    finish: () => scorer.finish(),
     async close() {
       await it.return(undefined);
     },

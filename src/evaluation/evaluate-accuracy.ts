@@ -3,20 +3,12 @@ import type { ResolvedModel } from '../catalog/catalog.js';
 import type { DatasetManifest } from '../dataset/prepare.js';
 import { InputError } from '../errors.js';
 import { checkInputGeometry, runScores, type ModelSession, type SessionOptions } from '../inference/onnx-session.js';
-import type { BatchPlan } from './batch-source.js';
-import { inThreadBatches, startBatchThread, type BatchStream } from './batch-stream.js';
+import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob } from './batch-stream.js';
 import { openForBatch, type BatchSession } from './model-for-batch.js';
-import { partsExist, writePredictionsPart } from './predictions.js';
-import { scoreRows, type ImagePrediction } from './score-rows.js';
+import { partsExist } from './predictions.js';
+import type { AccuracyProgress } from './shard-scorer.js';
 
-/** Running counts; also the heartbeat payload, so a retried activity resumes after the last shard. */
-export interface AccuracyProgress {
-  nextShard: number;
-  n: number;
-  correct1: number;
-  correct5: number;
-  nonFinite: number;
-}
+export type { AccuracyProgress } from './shard-scorer.js';
 
 export interface AccuracyResult extends AccuracyProgress {
   top1: number;
@@ -39,6 +31,8 @@ export interface EvaluateRequest {
   model: ResolvedModel;
   datasetDir: string;
   manifest: DatasetManifest;
+  /** Local file of each shard (a worker's verified cache copies); default: the manifest's files in datasetDir. */
+  shardPaths?: string[];
   batchSize: number;
   session: SessionOptions;
   /** Cache of re-batched copies; without it a fixed-batch graph runs at its own batch. */
@@ -77,47 +71,38 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     const { m, batchSize } = opened;
     checkInputGeometry(m, model.path, model.preprocessing, crop);
     checkDeclaredOutput(m, model);
-    const progress = await startingPoint(req);
-    const resumedFromShard = progress.nextShard;
-    const plan: BatchPlan = {
-      datasetDir: req.datasetDir, shardFiles: manifest.shards.map((s) => s.file), firstShard: progress.nextShard, crop,
+    const start = await startingPoint(req);
+    const job: EvaluationJob = {
+      datasetDir: req.datasetDir, shardFiles: req.shardPaths ?? manifest.shards.map((s) => s.file), firstShard: start.nextShard, crop,
       preprocessing: model.preprocessing, dtype: m.inputDtype, batchSize, rowsPerRun: m.fixedBatch,
+      scorer: { modelId: model.id, output: model.output, predictions: req.predictions }, start,
+    };
+    // Shards complete on the helper thread; the last one's counts are what a heartbeat carries.
+    let lastShard = { ...start };
+    const onShard = (p: AccuracyProgress) => {
+      lastShard = p;
+      req.onShardDone?.(p);
     };
     const started = performance.now();
-    stream = thread ? thread.begin(plan) : inThreadBatches(plan);
+    stream = thread ? thread.begin(job, onShard) : inThreadBatches(job, onShard);
     const label = `${model.id} (${model.path})`;
-    const layout = model.preprocessing.layout;
-    let atShardStart = { ...progress };
-    let rows: ImagePrediction[] = [];
+    const dims = (rows: number) => (model.preprocessing.layout === 'NCHW' ? [rows, 3, crop, crop] : [rows, crop, crop, 3]);
     let inferenceMs = 0;
     for (let b = await stream.next(); b; b = await stream.next()) {
       req.signal?.throwIfAborted();
+      let scores: Float32Array | undefined;
       if (b.n > 0) {
-        const dims = layout === 'NCHW' ? [b.rows, 3, crop, crop] : [b.rows, crop, crop, 3];
-        const tensor = new ort.Tensor(m.inputDtype, b.data, dims);
         const t0 = performance.now();
-        const scores = await runScores(m, label, tensor, b.rows, model.output);
+        scores = await runScores(m, label, new ort.Tensor(m.inputDtype, b.data, dims(b.rows)), b.rows, model.output);
         inferenceMs += performance.now() - t0;
-        stream.recycle(b);
-        for (const p of scoreRows(scores, b.n, model.output, { ids: b.ids, labels: b.labels, start: 0 })) rows.push(p);
-        req.onBatchDone?.(atShardStart);
       }
-      if (!b.lastOfShard) continue;
-      for (const r of rows) {
-        progress.n++;
-        if (r.correct_at_1) progress.correct1++;
-        if (r.correct_at_5) progress.correct5++;
-        if (r.non_finite) progress.nonFinite++;
-      }
-      if (req.predictions) await writePredictionsPart(req.predictions.dir, b.shard, rows, model.id, req.predictions.device);
-      progress.nextShard = b.shard + 1;
-      atShardStart = { ...progress };
-      rows = [];
-      req.onShardDone?.({ ...progress });
+      stream.done(b, scores);
+      req.onBatchDone?.(lastShard);
     }
+    const progress = await stream.finish();
     if (progress.nextShard !== manifest.shards.length) throw new Error(`evaluation of ${model.id} stopped at shard ${progress.nextShard} of ${manifest.shards.length}`);
     return {
-      ...progress, batchSize, rebatched: opened.rebatched, note: opened.note, threads: m.threads, resumedFromShard,
+      ...progress, batchSize, rebatched: opened.rebatched, note: opened.note, threads: m.threads, resumedFromShard: start.nextShard,
       loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000,
       top1: progress.n ? progress.correct1 / progress.n : NaN,
       top5: progress.n ? progress.correct5 / progress.n : NaN,

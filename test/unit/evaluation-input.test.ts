@@ -1,6 +1,6 @@
 /**
  * The evaluation's input path: table-driven normalisation equals makeInput's bit for bit, and the
- * worker-thread batch stream yields the same batches as the in-thread one, errors included.
+ * helper thread prepares and scores exactly as the calling thread does, errors included.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { writeShard } from '../../src/dataset/arrow-shards.js';
-import type { BatchPlan, PreparedBatch } from '../../src/evaluation/batch-source.js';
-import { inThreadBatches, startBatchThread, type BatchStream } from '../../src/evaluation/batch-stream.js';
+import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob, type RunInput } from '../../src/evaluation/batch-stream.js';
 import { fillInput, inputLut } from '../../src/evaluation/input-lut.js';
+import type { AccuracyProgress } from '../../src/evaluation/shard-scorer.js';
 import { normalizeCrops, toFloat16Bits } from '../../src/inference/normalize.js';
 import type { Preprocessing } from '../../src/spec/study-spec.js';
 
@@ -64,54 +64,71 @@ async function shards(sizes: number[], crop: number): Promise<string[]> {
   return files;
 }
 
-async function drain(stream: BatchStream): Promise<PreparedBatch[]> {
-  const out: PreparedBatch[] = [];
+/** Runs a stream as evaluateAccuracy does, with "scores" that pick class (row index) for every image. */
+async function drain(start: (onShard: (p: AccuracyProgress) => void) => BatchStream) {
+  const shards: AccuracyProgress[] = [];
+  const stream = start((p) => shards.push(p));
+  const batches: RunInput[] = [];
   try {
     for (let b = await stream.next(); b; b = await stream.next()) {
-      // Copy before recycling: the thread reuses the buffer for a later batch.
-      out.push({ ...b, data: b.data.slice() });
-      stream.recycle(b);
+      // Copy before handing back: the thread reuses the buffer for a later batch.
+      batches.push({ shard: b.shard, n: b.n, rows: b.rows, lastOfShard: b.lastOfShard, data: b.data.slice() });
+      const scores = new Float32Array(b.rows * 1000);
+      for (let r = 0; r < b.rows; r++) scores[r * 1000 + r] = 1;
+      stream.done(b, b.n ? scores : undefined);
     }
+    return { batches, progress: await stream.finish(), shards };
   } finally {
     await stream.close();
   }
-  return out;
 }
 
-test('the worker thread yields the same batches as the calling thread: shard ends, a padded fixed batch, an empty shard', async () => {
+const FRESH: AccuracyProgress = { nextShard: 0, n: 0, correct1: 0, correct5: 0, nonFinite: 0 };
+const scorer = { modelId: 'm', output: { classes: 1000, backgroundOffset: 0, kind: 'logits' } } as const;
+
+test('the helper thread prepares and scores exactly as the calling thread: shard ends, a padded fixed batch, an empty shard, resume', async () => {
   // 4x4 crops (48 bytes): readShard needs n·crop²·3 to be a multiple of 8 (Arrow pads the buffer).
   const crop = 4;
   const shardFiles = await shards([5, 0, 3], crop);
-  const plan: BatchPlan = {
+  const job: EvaluationJob = {
     datasetDir: dir, shardFiles, firstShard: 0, crop, preprocessing: PRESETS.caffe!, dtype: 'float16', batchSize: 2, rowsPerRun: 2,
+    scorer, start: FRESH,
   };
-  const inline = await drain(inThreadBatches(plan));
+  const inline = await drain((cb) => inThreadBatches(job, cb));
   // 5 → 2, 2, 1 (padded to 2); 0 → one empty batch that ends the shard; 3 → 2, 1 (padded).
-  assert.deepEqual(inline.map((b) => [b.shard, b.n, b.rows, b.lastOfShard]), [
+  assert.deepEqual(inline.batches.map((b) => [b.shard, b.n, b.rows, b.lastOfShard]), [
     [0, 2, 2, false], [0, 2, 2, false], [0, 1, 2, true], [1, 0, 0, true], [2, 2, 2, false], [2, 1, 2, true],
   ]);
   const per = crop * crop * 3;
-  assert.ok(inline[2]!.data.subarray(per).every((v) => v === 0), 'padding rows are zeros');
-  assert.deepEqual(await drain(startBatchThread().begin(plan)), inline);
-  const resumed = await drain(startBatchThread().begin({ ...plan, firstShard: 2 }));
-  assert.deepEqual(resumed, inline.slice(4));
+  assert.ok(inline.batches[2]!.data.subarray(per).every((v) => v === 0), 'padding rows are zeros');
+  // Labels are (i·37) mod 1000 per shard, predictions the row index in the batch: image 0 of
+  // shard 0 (label 0) is right; img3 (label 111, row 1) is not. Only label 0 at row 0 scores.
+  assert.deepEqual(inline.shards.map((p) => p.nextShard), [1, 2, 3]);
+  assert.deepEqual(inline.progress, { nextShard: 3, n: 8, correct1: 2, correct5: 2, nonFinite: 0 });
+  const threaded = await drain((cb) => startBatchThread().begin(job, cb));
+  assert.deepEqual(threaded, inline);
+  // Again on the same (reused) thread, resuming after shard 1.
+  const resumed = await drain((cb) => startBatchThread().begin({ ...job, firstShard: 2, start: inline.shards[1]! }, cb));
+  assert.deepEqual(resumed.batches, inline.batches.slice(4));
+  assert.deepEqual(resumed.progress, inline.progress);
 });
 
 test('a shard that does not hold the expected crops is a non-retryable error; a missing one is retryable', async () => {
   const shardFiles = await shards([2], 4);
-  const plan: BatchPlan = {
+  const job: EvaluationJob = {
     datasetDir: dir, shardFiles, firstShard: 0, crop: 8, preprocessing: PRESETS.torchvision!, dtype: 'float32', batchSize: 2, rowsPerRun: null,
+    scorer, start: FRESH,
   };
-  for (const stream of [() => inThreadBatches(plan), () => startBatchThread().begin(plan)]) {
-    await assert.rejects(drain(stream()), (err: Error & { nonRetryable?: boolean }) => {
+  for (const start of [(cb: (p: AccuracyProgress) => void) => inThreadBatches(job, cb), (cb: (p: AccuracyProgress) => void) => startBatchThread().begin(job, cb)]) {
+    await assert.rejects(drain(start), (err: Error & { nonRetryable?: boolean }) => {
       assert.match(err.message, /dataset shard .*shard-0\.arrow cannot be used: .*another size than 8x8/);
       assert.equal(err.nonRetryable, true);
       return true;
     });
   }
-  const missing = { ...plan, crop: 4, shardFiles: ['nope.arrow'] };
-  for (const stream of [() => inThreadBatches(missing), () => startBatchThread().begin(missing)]) {
-    await assert.rejects(drain(stream()), (err: Error & { nonRetryable?: boolean }) => {
+  const missing = { ...job, crop: 4, shardFiles: ['nope.arrow'] };
+  for (const start of [(cb: (p: AccuracyProgress) => void) => inThreadBatches(missing, cb), (cb: (p: AccuracyProgress) => void) => startBatchThread().begin(missing, cb)]) {
+    await assert.rejects(drain(start), (err: Error & { nonRetryable?: boolean }) => {
       assert.match(err.message, /dataset shard .*nope\.arrow is missing on this host/);
       assert.notEqual(err.nonRetryable, true);
       return true;
