@@ -13,6 +13,7 @@ import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { ModelCell } from '../results/cell-types.js';
 import { writeStudyTables, type StudySummary } from '../results/study-tables.js';
 import type { ResolvedStudySpec } from '../spec/study-spec.js';
+import { locationOf, localPathOf, type Location } from '../storage/location.js';
 import { classifyFailures } from './failures.js';
 
 export interface StudyPlan {
@@ -21,7 +22,8 @@ export interface StudyPlan {
 }
 
 export interface DatasetRef {
-  dir: string;
+  /** The prepared shards' folder, as a location every device's workers can fetch from. */
+  uri: Location;
   n: number;
   failed: number;
   geometry: { resize: number; crop: number };
@@ -66,7 +68,7 @@ export function createControlActivities() {
           });
           const limit = ds.limit ? `[:${ds.limit}]` : '';
           return {
-            dir, n: manifest.n, failed: manifest.failed.length, geometry: req.geometry,
+            uri: locationOf(dir), n: manifest.n, failed: manifest.failed.length, geometry: req.geometry,
             name: ds.images ? `images:${path.basename(path.resolve(ds.images))}${limit}` : `kit:${ds.set}${limit}`,
           };
         } finally {
@@ -78,7 +80,7 @@ export function createControlActivities() {
     /** Parameters, operations and I/O of one model from its ONNX graph; written once per study. */
     async profileModel(req: { model: ResolvedModel; outDir: string }): Promise<ModelCell> {
       return classifyFailures(async () => {
-        const file = cellPath(req.outDir, 'models', req.model.id);
+        const file = cellPath(localPathOf(req.outDir, 'results'), 'models', req.model.id);
         const done = await readCell<ModelCell>(file);
         if (done) return done;
         const { model } = req;
@@ -109,7 +111,7 @@ export function createControlActivities() {
 
     /** Rebuilds the study's Parquet tables from its cells. */
     async writeTables(req: { outDir: string; summary: StudySummary }): Promise<Record<string, number>> {
-      return writeStudyTables(req.outDir, req.summary);
+      return writeStudyTables(localPathOf(req.outDir, 'results'), req.summary);
     },
   };
 }

@@ -4,7 +4,6 @@ import { Context, heartbeat } from '@temporalio/activity';
 import type { ResolvedModel } from '../catalog/catalog.js';
 import { dataDir } from '../config/settings.js';
 import { readShard } from '../dataset/arrow-shards.js';
-import type { DatasetManifest } from '../dataset/prepare.js';
 import { describeDevice } from '../device/describe-device.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-accuracy.js';
 import { predictionsDir } from '../evaluation/predictions.js';
@@ -12,10 +11,11 @@ import { openModel, type Provider } from '../inference/onnx-session.js';
 import { measureCell } from '../runtimes/measure-cell.js';
 import { rebatchModel } from '../onnx/rebatch.js';
 import { discoverPowerSampler } from '../power/discover.js';
-import { readJsonIfExists } from '../results/atomic-file.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
 import type { TimingSpec } from '../spec/study-spec.js';
+import { childLocation, localPathOf } from '../storage/location.js';
+import { localDataset, localShardOf, readDatasetManifest, type ShardCacheOptions } from '../storage/shard-cache.js';
 import { withDeviceLock } from '../workers/device-lock.js';
 import type { DatasetRef } from './control-activities.js';
 import { classifyFailures } from './failures.js';
@@ -33,7 +33,7 @@ export interface DeviceCellRequest {
 export function createDeviceActivities() {
   return {
     async describeDevice(req: { device: string; outDir: string }): Promise<DeviceCell> {
-      const file = cellPath(req.outDir, 'devices', req.device);
+      const file = cellPath(localPathOf(req.outDir, 'results'), 'devices', req.device);
       const cell = await describeDevice(req.device);
       await writeCell(file, cell);
       return cell;
@@ -46,18 +46,21 @@ export function createDeviceActivities() {
      */
     async evaluateAccuracy(req: DeviceCellRequest & { batchSize: number }): Promise<AccuracyCell> {
       return classifyFailures(() => withDeviceLock(async () => {
-        const file = cellPath(req.outDir, 'accuracy', req.device, req.model.id);
+        const outDir = localPathOf(req.outDir, 'results');
+        const file = cellPath(outDir, 'accuracy', req.device, req.model.id);
         const done = await readCell<AccuracyCell>(file);
         if (done) return done;
         const ctx = Context.current();
-        const manifest = await datasetManifest(req.dataset);
         const resume = ctx.info.heartbeatDetails as AccuracyProgress | undefined;
+        // Heartbeats while fetching carry the resume point on: a retry must not lose it.
+        const { manifest, shardPaths, fetched } = await localDataset(req.dataset.uri, shardCacheOptions(() => heartbeat(resume)));
+        if (fetched) ctx.log.info(`fetched ${fetched} dataset shards of ${req.dataset.name} into this worker's cache`);
         const started = performance.now();
         const result = await evaluateAccuracy({
-          model: req.model, datasetDir: req.dataset.dir, manifest, batchSize: req.batchSize,
+          model: req.model, datasetDir: localPathOf(req.dataset.uri, 'dataset'), shardPaths, manifest, batchSize: req.batchSize,
           session: { provider: req.provider, threads: req.threads }, resume,
           rebatchCacheDir: path.join(dataDir(), 'cache', 'rebatched'),
-          predictions: { dir: predictionsDir(req.outDir, req.model.id, req.device), device: req.device },
+          predictions: { dir: predictionsDir(outDir, req.model.id, req.device), device: req.device },
           onShardDone: (progress) => heartbeat(progress),
           onBatchDone: (progress) => heartbeat(progress),
           signal: ctx.cancellationSignal,
@@ -82,7 +85,7 @@ export function createDeviceActivities() {
      */
     async measureLatency(req: DeviceCellRequest & { batchSize: number; timing: TimingSpec }): Promise<Omit<LatencyCell, 'samples_ms'>> {
       return classifyFailures(() => withDeviceLock(async () => {
-        const file = cellPath(req.outDir, 'latency', req.device, req.model.id, `b${req.batchSize}`);
+        const file = cellPath(localPathOf(req.outDir, 'results'), 'latency', req.device, req.model.id, `b${req.batchSize}`);
         const done = await readCell<LatencyCell>(file);
         if (done) return withoutSamples(done);
         const base = {
@@ -93,8 +96,10 @@ export function createDeviceActivities() {
         try {
           const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, req.provider);
           const precision = req.model.precision ?? inputDtype;
-          const manifest = await datasetManifest(req.dataset);
-          const shard = await readShard(path.join(req.dataset.dir, manifest.shards[0]!.file), manifest.geometry.crop);
+          // Timing needs real images, not all of them: the first shard's.
+          const manifest = await readDatasetManifest(req.dataset.uri);
+          const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
+          const shard = await readShard(first, manifest.geometry.crop);
           const measured = await measureCell({
             model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, provider: req.provider, threads: req.threads,
             crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
@@ -114,12 +119,13 @@ export function createDeviceActivities() {
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
-async function datasetManifest(ref: DatasetRef): Promise<DatasetManifest> {
-  const manifest = await readJsonIfExists<DatasetManifest>(path.join(ref.dir, 'manifest.json'));
-  if (!manifest || manifest.shards.length === 0) {
-    throw Object.assign(new Error(`dataset ${ref.dir} is missing or empty on this host (is the data folder shared with the control host?)`), { nonRetryable: true });
-  }
-  return manifest;
+/** This worker's shard cache; datasets its own control activities prepared are read in place. */
+function shardCacheOptions(onShard?: (done: number, total: number) => void): ShardCacheOptions {
+  return { cacheDir: shardCacheDir(), localRoot: dataDir(), onShard };
+}
+
+function shardCacheDir(): string {
+  return path.join(dataDir(), 'cache', 'shards');
 }
 
 /** The file to time at batch b: the model, or for a graph with another fixed batch, its re-batched copy. */

@@ -101,6 +101,22 @@ export async function runStudy(opts: StudyCommandOptions): Promise<StudyResult> 
   }
 }
 
+/**
+ * Studies interrupted earlier keep running in the server (that is what makes them resumable), and
+ * their cells compete with this one's for the same workers: say so, with the command that stops one.
+ */
+async function warnOfOtherStudies(client: Client, workflowId: string): Promise<void> {
+  try {
+    for await (const w of client.workflow.list({ query: `WorkflowType = 'studyWorkflow' AND ExecutionStatus = 'Running'` })) {
+      if (w.workflowId === workflowId) continue;
+      say(`note: study workflow ${w.workflowId} is also running on this server and shares its workers `
+        + `(resume it with its own command, or stop it: temporal workflow terminate --workflow-id ${w.workflowId})`);
+    }
+  } catch {
+    // Listing needs the server's visibility store; without it there is nothing to warn about.
+  }
+}
+
 async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, workers?: WorkerSet): Promise<StudyResult> {
   const connection = await Connection.connect(target.connectionOptions).catch((err: unknown) => {
     throw explainConnectionError(target, err);
@@ -117,6 +133,7 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       });
       say(`study ${spec.id}: workflow ${workflowId}, results in ${spec.out}`);
+      await warnOfOtherStudies(client, workflowId);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       say(`study ${spec.id} already finished (workflow ${workflowId}); results in ${spec.out}`);

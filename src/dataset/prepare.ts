@@ -12,6 +12,7 @@ import { geometryName, type Geometry } from './geometry.js';
 import type { FailedInput } from './image-sources.js';
 import { RESAMPLER } from './pil-resample.js';
 import { runShardJobs } from './shard-pool.js';
+import { sha256File } from '../storage/sha256-file.js';
 import type { ShardJob, ShardResult } from './shard-job.js';
 
 /** Images per shard, at most; the count is rounded up to an even number so two processes finish together. */
@@ -258,13 +259,6 @@ async function shardIntact(dir: string, entry: ShardEntry): Promise<boolean> {
 
 function sameEntries(a: ShardEntry[], b: ShardEntry[]): boolean {
   return a.length === b.length && a.every((s, i) => s.file === b[i]!.file && s.key === b[i]!.key && s.sha256 === b[i]!.sha256 && s.mtimeMs === b[i]!.mtimeMs);
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(file).on('data', (d) => h.update(d)).on('error', reject).on('end', () => resolve(h.digest('hex')));
-  });
 }
 
 /** Shards of an earlier, larger plan and temporary files of crashed writers. */

@@ -25,6 +25,7 @@ import { kitImages } from '../../src/kit/kit.js';
 import { loadOnnxModel } from '../../src/onnx/onnx-proto.js';
 import { profileLoadedModel } from '../../src/onnx/profile.js';
 import type { LatencyCell } from '../../src/results/cell-types.js';
+import { locationOf } from '../../src/storage/location.js';
 import { KIT, ROOT } from '../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -145,7 +146,7 @@ test('a short latency sweep (batch 1 and 2) on both exported models', { skip }, 
   const { dir, manifest } = await prepareDataset({
     images: await kitImages(KIT, 'val_227', 4), geometry, resizeFilter: 'linear', labelSource: 'kit', cacheRoot: path.join(work, 'ds'),
   });
-  const dataset: DatasetRef = { dir, n: manifest.n, failed: 0, geometry, name: 'kit[:4]' };
+  const dataset: DatasetRef = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:4]' };
   const timing = { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0.1 };
   for (const arch of ARCHS) {
     const model = await resolveModel(`tv_${arch}`, KIT);

@@ -11,6 +11,7 @@ import { kitImages } from '../../src/kit/kit.js';
 import { buildModel } from '../../src/onnx/build-model.js';
 import { cellPath, readCell } from '../../src/results/cells.js';
 import type { LatencyCell } from '../../src/results/cell-types.js';
+import { locationOf } from '../../src/storage/location.js';
 import { KIT, ROOT } from '../helpers/cli.js';
 
 // The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.
@@ -25,7 +26,7 @@ before(async () => {
   const { dir, manifest } = await prepareDataset({
     images: await kitImages(KIT, 'val_227', 8), geometry, resizeFilter: 'linear', labelSource: 'kit', cacheRoot: path.join(work, 'ds'),
   });
-  dataset = { dir, n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
+  dataset = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
 });
 
 function run(model: ResolvedModel, batchSize: number, provider: 'cpu' | 'trtexec' = 'cpu'): Promise<Omit<LatencyCell, 'samples_ms'>> {
