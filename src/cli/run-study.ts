@@ -13,6 +13,7 @@ import { startWorkers, type WorkerSet } from '../workers/start-workers.js';
 import type { StudyResult } from '../workflows/index.js';
 import { studyWorkflowId } from '../workflows/ids.js';
 import { progressQuery } from '../workflows/messages.js';
+import { WORKFLOW_TASK_TIMEOUT } from '../workflows/timeouts.js';
 import { InputError } from '../errors.js';
 import { ProgressPrinter } from './progress-view.js';
 
@@ -127,7 +128,7 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
     let handle;
     try {
       handle = await client.workflow.start('studyWorkflow', {
-        taskQueue: CONTROL_QUEUE, workflowId, args: [spec],
+        taskQueue: CONTROL_QUEUE, workflowId, args: [spec], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
         // A failed study may be started again (finished cells are kept); a finished one is not redone.
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -8,6 +8,7 @@ import type { ResolvedModel } from '../catalog/catalog.js';
 import type { DeviceSpec, ResolvedStudySpec } from '../spec/study-spec.js';
 import { deviceModelWorkflow, type DeviceModelResult } from './device-model-workflow.js';
 import { deviceModelWorkflowId } from './ids.js';
+import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 import {
   cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, skipModelSignal, type DeviceProgress, type StudyProgress,
 } from './messages.js';
@@ -139,6 +140,7 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
       try {
         return await scope.run(() => executeChild(deviceModelWorkflow, {
           workflowId: deviceModelWorkflowId(spec.id, device.queue, model.id),
+          workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
           args: [{
             parentWorkflowId, device, model, dataset: datasets.get(geometryKey(model))!, deviceDeadline: spec.deviceDeadline, heartbeatTimeout: spec.heartbeatTimeout,
             batchSizes: spec.batchSizes, timing: spec.timing, accuracyBatchSize: spec.accuracyBatchSize, outDir: spec.out,
