@@ -11,7 +11,10 @@
  * loop spent inside onnxruntime's runs, measured in the same run, so immune to load that changes
  * between rounds (it cannot see the preparation thread slowing the runs down; the ratio can).
  *
- *   npm run bench:accuracy [-- --rounds 3 --models id,id --batch 32 --limit 1300 --threads N]
+ *   npm run bench:accuracy [-- --rounds 3 --models id,id --batch 32 --limit 1300 --threads N --spinning on|off]
+ *
+ * --spinning sets the end-to-end session's onnxruntime thread spinning (default: evaluateAccuracy's, off
+ * with the helper thread); pure inference always runs with onnxruntime's default (spinning on).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +35,8 @@ const { values: args } = parseArgs({ options: {
   batch: { type: 'string', default: '32' },
   limit: { type: 'string' },
   threads: { type: 'string' },
+  // The end-to-end session's spinning (pure inference keeps onnxruntime's default, spinning on).
+  spinning: { type: 'string' },
 } });
 const batch = Number(args.batch);
 const threads = args.threads ? Number(args.threads) : os.availableParallelism();
@@ -72,7 +77,8 @@ async function pureInference(model: ResolvedModel, m: DatasetManifest): Promise<
 
 async function endToEnd(model: ResolvedModel, round: number): Promise<{ images: number; seconds: number; busy: number; batchSize: number }> {
   const r = await evaluateAccuracy({
-    model, datasetDir, manifest, batchSize: batch, session, rebatchCacheDir,
+    model, datasetDir, manifest, batchSize: batch, rebatchCacheDir,
+    session: args.spinning ? { ...session, spinning: args.spinning === 'on' } : session,
     predictions: { dir: path.join(work, `${model.id}-${round}`), device: 'bench' },
   });
   return { images: r.n, seconds: r.loopSeconds, busy: r.inferenceSeconds / r.loopSeconds, batchSize: r.batchSize };

@@ -139,6 +139,16 @@ const lfit = linearFit(li, lt1);
 say(`log10(ms/GFLOP at b${lowB}) against log10(FLOP/byte): slope ${f(lfit?.slope)}, R² ${lfit ? f(rSquared(li, lt1, lfit.slope, lfit.intercept)) : '–'} over ${perModel.length} models.`);
 say();
 
+// --- batch scaling ---------------------------------------------------------------------------
+say(`## Batch size: throughput at b${batches[batches.length - 1]} over b${lowB}`);
+say();
+const topB = batches[batches.length - 1]!;
+const scaling = perModel.map((m) => ({ id: m.id, gain: m.b1!.per_image_ms / (points.find((p) => p.model_id === m.id && p.batch_size === topB)?.per_image_ms ?? NaN) }))
+  .filter((m) => Number.isFinite(m.gain)).sort((a, b) => b.gain - a.gain);
+const gains = scaling.map((m) => m.gain).sort((a, b) => a - b);
+say(`images/s at b${topB} ÷ images/s at b${lowB}, fp32 models: median ${f(gains[Math.floor(gains.length / 2)])}×, from ${f(gains[0])}× to ${f(gains[gains.length - 1])}×. Highest: ${scaling.slice(0, 5).map((m) => `${m.id} ${f(m.gain)}×`).join(', ')}; lowest: ${scaling.slice(-3).map((m) => `${m.id} ${f(m.gain)}×`).join(', ')}.`);
+say();
+
 // --- memory -----------------------------------------------------------------------------------
 say('## Memory (SPEC §3.5): `rss_peak = m0 + s · weight_bytes`');
 say();

@@ -67,7 +67,10 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
   let opened: BatchSession | undefined;
   let stream: BatchStream | undefined;
   try {
-    opened = await openForBatch(model, req.batchSize, req.session, req.rebatchCacheDir);
+    // With a helper thread, onnxruntime's threads must not spin between ops: on a machine with as
+    // many cores as intra-op threads they would take the CPU the helper prepares batches with.
+    const session = thread ? { ...req.session, spinning: req.session.spinning ?? false } : req.session;
+    opened = await openForBatch(model, req.batchSize, session, req.rebatchCacheDir);
     const { m, batchSize } = opened;
     checkInputGeometry(m, model.path, model.preprocessing, crop);
     checkDeclaredOutput(m, model);
