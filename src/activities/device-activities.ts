@@ -14,7 +14,7 @@ import { discoverPowerSampler } from '../power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
 import type { TimingSpec } from '../spec/study-spec.js';
-import { childLocation, localPathOf } from '../storage/location.js';
+import { localPathOf } from '../storage/location.js';
 import { localDataset, localShardOf, readDatasetManifest, type ShardCacheOptions } from '../storage/shard-cache.js';
 import { withDeviceLock } from '../workers/device-lock.js';
 import type { DatasetRef } from './control-activities.js';
@@ -121,11 +121,7 @@ export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
 /** This worker's shard cache; datasets its own control activities prepared are read in place. */
 function shardCacheOptions(onShard?: (done: number, total: number) => void): ShardCacheOptions {
-  return { cacheDir: shardCacheDir(), localRoot: dataDir(), onShard };
-}
-
-function shardCacheDir(): string {
-  return path.join(dataDir(), 'cache', 'shards');
+  return { cacheDir: path.join(dataDir(), 'cache', 'shards'), localRoot: dataDir(), onShard };
 }
 
 /** The file to time at batch b: the model, or for a graph with another fixed batch, its re-batched copy. */

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,12 +6,12 @@ import sharp from 'sharp';
 import { InputError } from '../errors.js';
 import type { LabelledImage } from '../kit/kit.js';
 import { readJsonIfExists, writeJsonAtomic } from '../results/atomic-file.js';
+import { sha256File } from '../storage/sha256-file.js';
 import { PIL_FILTERS, type ResizeFilter } from './crop-image.js';
 import { geometryName, type Geometry } from './geometry.js';
 import type { FailedInput } from './image-sources.js';
 import { RESAMPLER } from './pil-resample.js';
 import { runShardJobs } from './shard-pool.js';
-import { sha256File } from '../storage/sha256-file.js';
 import type { ShardJob, ShardResult } from './shard-job.js';
 
 /** Images per shard, at most; the count is rounded up to an even number so two processes finish together. */
