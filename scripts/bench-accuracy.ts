@@ -11,8 +11,10 @@
  * loop spent inside onnxruntime's runs, measured in the same run, so immune to load that changes
  * between rounds (it cannot see the preparation thread slowing the runs down; the ratio can).
  *
- *   npm run bench:accuracy [-- --rounds 3 --models id,id --batch 32 --limit 1300 --threads N --spinning on|off]
+ *   npm run bench:accuracy [-- --rounds 3 --models id,id --batch 32 --limit 1300 --threads N --spinning on|off --normalise helper|runner]
  *
+ * --normalise picks where the end-to-end run turns crops into inputs (default: evaluateAccuracy's
+ * choice, 'helper' with a spare core, else 'runner').
  * --spinning sets the end-to-end session's onnxruntime thread spinning (default: evaluateAccuracy's, off
  * with the helper thread); pure inference always runs with onnxruntime's default (spinning on).
  */
@@ -37,7 +39,10 @@ const { values: args } = parseArgs({ options: {
   threads: { type: 'string' },
   // The end-to-end session's spinning (pure inference keeps onnxruntime's default, spinning on).
   spinning: { type: 'string' },
+  // Where crops are normalised in the end-to-end run: beside the model ('helper') or between runs ('runner').
+  normalise: { type: 'string' },
 } });
+if (args.normalise && !['helper', 'runner'].includes(args.normalise)) throw new Error(`--normalise takes helper or runner, not ${args.normalise}`);
 const batch = Number(args.batch);
 const threads = args.threads ? Number(args.threads) : os.availableParallelism();
 const session = { provider: 'cpu' as const, threads };
@@ -75,20 +80,21 @@ async function pureInference(model: ResolvedModel, m: DatasetManifest): Promise<
   return { images, seconds };
 }
 
-async function endToEnd(model: ResolvedModel, round: number): Promise<{ images: number; seconds: number; busy: number; batchSize: number }> {
+async function endToEnd(model: ResolvedModel, round: number): Promise<{ images: number; seconds: number; busy: number; batchSize: number; normalisedOn: string }> {
   const r = await evaluateAccuracy({
     model, datasetDir, manifest, batchSize: batch, rebatchCacheDir,
     session: args.spinning ? { ...session, spinning: args.spinning === 'on' } : session,
     predictions: { dir: path.join(work, `${model.id}-${round}`), device: 'bench' },
+    normalise: args.normalise as 'helper' | 'runner' | undefined,
   });
-  return { images: r.n, seconds: r.loopSeconds, busy: r.inferenceSeconds / r.loopSeconds, batchSize: r.batchSize };
+  return { images: r.n, seconds: r.loopSeconds, busy: r.inferenceSeconds / r.loopSeconds, batchSize: r.batchSize, normalisedOn: r.normalisedOn };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 console.log(`CPU ${os.cpus()[0]?.model}, ${threads} threads, batch ${batch}, ${manifest.n} images in ${manifest.shards.length} shards, ${Number(args.rounds)} alternating rounds (median)`);
-console.log('| model | batch run | pure images/s | end-to-end images/s | e2e / pure | model busy in e2e | rounds (pure, e2e) |');
-console.log('|---|---|---|---|---|---|---|');
+console.log('| model | batch run | normalised on | pure images/s | end-to-end images/s | e2e / pure | model busy in e2e | rounds (pure, e2e) |');
+console.log('|---|---|---|---|---|---|---|---|');
 try {
   for (const id of args.models!.split(',')) {
     const model = await resolveModel(id, kit);
@@ -97,6 +103,7 @@ try {
     const e2e: number[] = [];
     const busy: number[] = [];
     let batchRun = batch;
+    let normalisedOn = '';
     for (let round = 0; round < Number(args.rounds); round++) {
       const p = await pureInference(model, manifest);
       pure.push(p.images / p.seconds);
@@ -104,10 +111,11 @@ try {
       e2e.push(e.images / e.seconds);
       busy.push(e.busy);
       batchRun = e.batchSize;
+      normalisedOn = e.normalisedOn;
     }
     const ratio = median(e2e) / median(pure);
     const rounds = pure.map((p, i) => `${p.toFixed(1)}, ${e2e[i]!.toFixed(1)}`).join('; ');
-    console.log(`| ${id} | ${batchRun} | ${median(pure).toFixed(1)} | ${median(e2e).toFixed(1)} | ${(100 * ratio).toFixed(1)}% | ${(100 * median(busy)).toFixed(1)}% | ${rounds} |`);
+    console.log(`| ${id} | ${batchRun} | ${normalisedOn} | ${median(pure).toFixed(1)} | ${median(e2e).toFixed(1)} | ${(100 * ratio).toFixed(1)}% | ${(100 * median(busy)).toFixed(1)}% | ${rounds} |`);
   }
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readShard, type ImageShard } from '../dataset/arrow-shards.js';
+import { openShard, type ShardReader } from '../dataset/shard-reader.js';
 import { InputError } from '../errors.js';
 import type { InputDtype } from '../inference/normalize.js';
 import type { Preprocessing } from '../spec/study-spec.js';
@@ -17,6 +17,8 @@ export interface BatchPlan {
   batchSize: number;
   /** A graph's fixed batch: every run gets this many rows, a short tail padded with zeros. */
   rowsPerRun: number | null;
+  /** Hand over the crops as they are (uint8, n rows, no padding) for the model's thread to normalise. */
+  rawCrops?: boolean;
 }
 
 /** One run's input. A shard with no images still yields one batch (n = 0) that ends it. */
@@ -26,8 +28,8 @@ export interface PreparedBatch {
   rows: number;
   ids: string[];
   labels: Int16Array;
-  /** rows × 3 × crop × crop values in the model's layout: float32, or float16 bits. */
-  data: Float32Array | Uint16Array;
+  /** rows × 3 × crop × crop values in the model's layout: float32, or float16 bits; with rawCrops, the n crops' bytes. */
+  data: Float32Array | Uint16Array | Uint8Array;
   lastOfShard: boolean;
 }
 
@@ -38,40 +40,49 @@ export function shardError(f: ShardFailure): Error {
   return f.missing ? new Error(f.message) : new InputError(f.message);
 }
 
-function readShardOrFailure(plan: BatchPlan, s: number): Promise<ImageShard | ShardFailure> {
+async function openShardOrFailure(plan: BatchPlan, s: number): Promise<ShardReader | ShardFailure> {
   const file = path.resolve(plan.datasetDir, plan.shardFiles[s]!);
-  return readShard(file, plan.crop).catch((err: unknown) => {
+  return openShard(file, plan.crop).catch((err: unknown) => {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     return { missing, message: missing ? `dataset shard ${file} is missing on this host` : `dataset shard ${file} cannot be used: ${(err as Error).message}` };
   });
 }
 
 /**
- * The evaluation's batches in order, shard by shard from plan.firstShard; the next shard's file
- * is read while this one is cut into batches. `take(bytes)` may hand back a spent buffer to refill.
+ * The evaluation's batches in order, shard by shard from plan.firstShard. Each batch's crops are
+ * read into one reused buffer (no shard-sized allocation); `take(bytes)` may hand back a spent
+ * input buffer to refill.
  */
 export async function* preparedBatches(plan: BatchPlan, take: (bytes: number) => ArrayBuffer | undefined = () => undefined): AsyncGenerator<PreparedBatch> {
   const lut = inputLut(plan.preprocessing, plan.dtype);
   const perImage = plan.crop * plan.crop * 3;
   const Values = plan.dtype === 'float16' ? Uint16Array : Float32Array;
-  let pending = plan.firstShard < plan.shardFiles.length ? readShardOrFailure(plan, plan.firstShard) : undefined;
+  const crops = new Uint8Array(plan.rawCrops ? 0 : plan.batchSize * perImage);
   for (let s = plan.firstShard; s < plan.shardFiles.length; s++) {
-    const shard = await pending!;
+    const shard = await openShardOrFailure(plan, s);
     if ('message' in shard) throw shardError(shard);
-    pending = s + 1 < plan.shardFiles.length ? readShardOrFailure(plan, s + 1) : undefined;
-    const count = shard.ids.length;
-    if (count === 0) yield { shard: s, n: 0, rows: 0, ids: [], labels: new Int16Array(0), data: new Values(0), lastOfShard: true };
-    for (let start = 0; start < count; start += plan.batchSize) {
-      const n = Math.min(plan.batchSize, count - start);
-      const rows = plan.rowsPerRun ?? n;
-      const bytes = rows * perImage * Values.BYTES_PER_ELEMENT;
-      const data = new Values(take(bytes) ?? new ArrayBuffer(bytes));
-      fillInput(shard.pixels.subarray(start * perImage, (start + n) * perImage), n, plan.crop, lut, data);
-      data.fill(0, n * perImage); // padding rows of a fixed-batch graph (not scored)
-      yield {
-        shard: s, n, rows, ids: shard.ids.slice(start, start + n), labels: shard.labels.slice(start, start + n), data,
-        lastOfShard: start + n >= count,
-      };
+    try {
+      const count = shard.ids.length;
+      if (count === 0) yield { shard: s, n: 0, rows: 0, ids: [], labels: new Int16Array(0), data: new Values(0), lastOfShard: true };
+      for (let start = 0; start < count; start += plan.batchSize) {
+        const n = Math.min(plan.batchSize, count - start);
+        const rows = plan.rowsPerRun ?? n;
+        const bytes = plan.rawCrops ? n * perImage : rows * perImage * Values.BYTES_PER_ELEMENT;
+        const data = plan.rawCrops ? new Uint8Array(take(bytes) ?? new ArrayBuffer(bytes)) : new Values(take(bytes) ?? new ArrayBuffer(bytes));
+        await shard.readCrops(start, n, plan.rawCrops ? data as Uint8Array : crops).catch((err: unknown) => {
+          throw shardError({ missing: false, message: `dataset shard ${shard.file} cannot be used: ${(err as Error).message}` });
+        });
+        if (!plan.rawCrops) {
+          fillInput(crops, n, plan.crop, lut, data as Float32Array | Uint16Array);
+          data.fill(0, n * perImage); // padding rows of a fixed-batch graph (not scored)
+        }
+        yield {
+          shard: s, n, rows, ids: shard.ids.slice(start, start + n), labels: shard.labels.slice(start, start + n), data,
+          lastOfShard: start + n >= count,
+        };
+      }
+    } finally {
+      await shard.close();
     }
   }
 }

@@ -1,9 +1,11 @@
+import os from 'node:os';
 import ort from 'onnxruntime-node';
 import type { ResolvedModel } from '../catalog/catalog.js';
 import type { DatasetManifest } from '../dataset/prepare.js';
 import { InputError } from '../errors.js';
 import { checkInputGeometry, runScores, type ModelSession, type SessionOptions } from '../inference/onnx-session.js';
 import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob } from './batch-stream.js';
+import { fillInput, inputLut } from './input-lut.js';
 import { openForBatch, type BatchSession } from './model-for-batch.js';
 import { partsExist } from './predictions.js';
 import type { AccuracyProgress } from './shard-scorer.js';
@@ -25,6 +27,8 @@ export interface AccuracyResult extends AccuracyProgress {
   loopSeconds: number;
   /** The part of loopSeconds spent in onnxruntime's runs: the rest is time the model waited. */
   inferenceSeconds: number;
+  /** Which thread turned crops into model inputs (see EvaluateRequest.normalise). */
+  normalisedOn: 'helper' | 'runner';
 }
 
 export interface EvaluateRequest {
@@ -47,14 +51,24 @@ export interface EvaluateRequest {
   signal?: AbortSignal;
   /** 'thread' (default): batches are built on a worker thread while the model runs; 'inline': on this thread, in turn. */
   prepare?: 'thread' | 'inline';
+  /**
+   * Where crops become model inputs: 'helper', on the helper thread while the model runs; 'runner',
+   * on this thread between runs. Default: 'helper' when the host has a core beyond onnxruntime's
+   * intra-op threads, else 'runner'. Without a spare core the helper's work preempts one of
+   * onnxruntime's threads, and every parallel op then waits for it: on 2 cores with 2 threads it
+   * cost MobileNetV2-int8 20-27% of its throughput, against 8% for the same work done between runs
+   * (docs/BENCHMARKS.md). Reading crops, scoring and writing predictions stay on the helper.
+   */
+  normalise?: 'helper' | 'runner';
 }
 
 const FRESH: AccuracyProgress = { nextShard: 0, n: 0, correct1: 0, correct5: 0, nonFinite: 0 };
 
 /**
  * Top-1/top-5 over the dataset's shards. onnxruntime-node runs a batch synchronously on this
- * thread, so a worker thread reads the shards and builds the next batches meanwhile
- * (batch-stream.ts); this thread only runs the model and ranks its scores.
+ * thread, so a worker thread reads the shards' crops, ranks the scores and writes predictions
+ * meanwhile (batch-stream.ts); crops are normalised there too, or here between runs when the host
+ * has no core to spare (see EvaluateRequest.normalise).
  */
 export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyResult> {
   const { model, manifest } = req;
@@ -75,9 +89,10 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     checkInputGeometry(m, model.path, model.preprocessing, crop);
     checkDeclaredOutput(m, model);
     const start = await startingPoint(req);
+    const normalisedOn = req.normalise ?? (os.availableParallelism() > m.threads ? 'helper' : 'runner');
     const job: EvaluationJob = {
       datasetDir: req.datasetDir, shardFiles: req.shardPaths ?? manifest.shards.map((s) => s.file), firstShard: start.nextShard, crop,
-      preprocessing: model.preprocessing, dtype: m.inputDtype, batchSize, rowsPerRun: m.fixedBatch,
+      preprocessing: model.preprocessing, dtype: m.inputDtype, batchSize, rowsPerRun: m.fixedBatch, rawCrops: normalisedOn === 'runner',
       scorer: { modelId: model.id, output: model.output, predictions: req.predictions }, start,
     };
     // Shards complete on the helper thread; the last one's counts are what a heartbeat carries.
@@ -91,12 +106,22 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     const label = `${model.id} (${model.path})`;
     const dims = (rows: number) => (model.preprocessing.layout === 'NCHW' ? [rows, 3, crop, crop] : [rows, crop, crop, 3]);
     let inferenceMs = 0;
+    const lut = job.rawCrops ? inputLut(model.preprocessing, m.inputDtype) : undefined;
+    let input: Float32Array | Uint16Array | undefined;
     for (let b = await stream.next(); b; b = await stream.next()) {
       req.signal?.throwIfAborted();
       let scores: Float32Array | undefined;
       if (b.n > 0) {
+        let data = b.data as Float32Array | Uint16Array;
+        if (lut) {
+          const size = b.rows * 3 * crop * crop;
+          if (input?.length !== size) input = m.inputDtype === 'float16' ? new Uint16Array(size) : new Float32Array(size);
+          fillInput(b.data as Uint8Array, b.n, crop, lut, input);
+          input.fill(0, b.n * 3 * crop * crop);
+          data = input;
+        }
         const t0 = performance.now();
-        scores = await runScores(m, label, new ort.Tensor(m.inputDtype, b.data, dims(b.rows)), b.rows, model.output);
+        scores = await runScores(m, label, new ort.Tensor(m.inputDtype, data, dims(b.rows)), b.rows, model.output);
         inferenceMs += performance.now() - t0;
       }
       stream.done(b, scores);
@@ -106,7 +131,7 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     if (progress.nextShard !== manifest.shards.length) throw new Error(`evaluation of ${model.id} stopped at shard ${progress.nextShard} of ${manifest.shards.length}`);
     return {
       ...progress, batchSize, rebatched: opened.rebatched, note: opened.note, threads: m.threads, resumedFromShard: start.nextShard,
-      loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000,
+      loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000, normalisedOn,
       top1: progress.n ? progress.correct1 / progress.n : NaN,
       top5: progress.n ? progress.correct5 / progress.n : NaN,
     };

@@ -135,3 +135,19 @@ test('a shard that does not hold the expected crops is a non-retryable error; a 
     });
   }
 });
+
+test('raw-crops batches carry the shard bytes of their images, no padding, from either thread', async () => {
+  const crop = 4;
+  const shardFiles = await shards([5], crop);
+  const job: EvaluationJob = {
+    datasetDir: dir, shardFiles, firstShard: 0, crop, preprocessing: PRESETS.torchvision!, dtype: 'float32', batchSize: 2, rowsPerRun: 2, rawCrops: true,
+    scorer, start: FRESH,
+  };
+  const want = bytes(5 * crop * crop * 3, 1); // shards() fills shard s with bytes(…, s + 1)
+  const per = crop * crop * 3;
+  for (const start of [(cb: (p: AccuracyProgress) => void) => inThreadBatches(job, cb), (cb: (p: AccuracyProgress) => void) => startBatchThread().begin(job, cb)]) {
+    const { batches } = await drain(start);
+    assert.deepEqual(batches.map((b) => [b.n, b.rows, b.data.length]), [[2, 2, 2 * per], [2, 2, 2 * per], [1, 2, per]]);
+    assert.deepEqual(Uint8Array.from(batches.flatMap((b) => Array.from(b.data))), want);
+  }
+});

@@ -245,3 +245,24 @@ test('cancellation stops between batches', async () => {
   await assert.rejects(evaluate(model, ds, { signal: ac.signal, onBatchDone: () => { if (++batches === 1) ac.abort(new Error('cancelled by test')); } }), /cancelled by test/);
   assert.equal(batches, 1);
 });
+
+test('crops normalised on the helper thread, between runs, or inline: the same counts and predictions, padded fixed batch included', async () => {
+  // Scores mix all three channels, so any slip in a channel's normalisation moves the ranking.
+  const ramp = (k: number) => Array.from({ length: 1000 }, (_, c) => ((c * k) % 1000) / 1000);
+  const images: Img[] = Array.from({ length: 11 }, (_, i) => ({ label: (i * 89) % 1000, rgb: [(i * 53) % 256, (i * 101) % 256, (i * 197) % 256] }));
+  const ds = await dataset(images, 4);
+  for (const batch of ['N', 2] as const) {
+    const model = await tinyModel({ w: [ramp(7), ramp(13), ramp(31)], bias: bias1000({}), batch });
+    const runs = [];
+    for (const variant of [{ normalise: 'helper' }, { normalise: 'runner' }, { normalise: 'runner', prepare: 'inline' }, { normalise: 'helper', prepare: 'inline' }] as const) {
+      const predDir = path.join(dir, `pred${seq++}`);
+      const r = await evaluate(model, ds, { batchSize: 3, predictions: { dir: predDir, device: 'd' }, ...variant });
+      assert.equal(r.normalisedOn, variant.normalise);
+      runs.push({ counts: [r.n, r.correct1, r.correct5, r.batchSize], predictions: await queryParquet(`select * from '${predDir}/*.parquet' order by image_id`) });
+    }
+    assert.equal(runs[0]!.predictions.length, 11);
+    for (const r of runs.slice(1)) assert.deepEqual(r, runs[0], `batch ${batch}`);
+  }
+  const byDefault = await evaluate(await tinyModel({ bias: bias1000({}) }), ds);
+  assert.equal(byDefault.normalisedOn, os.availableParallelism() > 1 ? 'helper' : 'runner', 'one intra-op thread: helper when a core is spare');
+});
