@@ -87,7 +87,7 @@ async function endToEnd(model: ResolvedModel, round: number): Promise<{ images: 
     predictions: { dir: path.join(work, `${model.id}-${round}`), device: 'bench' },
     normalise: args.normalise as 'helper' | 'runner' | undefined,
   });
-  return { images: r.n, seconds: r.loopSeconds, busy: r.inferenceSeconds / r.loopSeconds, batchSize: r.batchSize, normalisedOn: r.normalisedOn };
+  return { images: r.n, seconds: r.loopSeconds, busy: r.inferenceSeconds / r.loopSeconds, batchSize: r.batchSize, normalisedOn: r.normalisedOn === 'runner' ? `runner (${r.normaliseKernel})` : r.normalisedOn };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -19,6 +19,20 @@ import onnxruntime as ort
 from torchvision_crop import crop  # noqa: E402  (same folder)
 
 
+def normalise(x, p, dtype=np.float32):
+    """uint8 RGB crops [N,H,W,3] → the model's input: channel order, (x*scale - mean)/std in float32, layout."""
+    x = x.astype(np.float32)
+    scale = 1 / 255 if p["scale"] == "unit" else 1.0
+    mean = np.array(p["mean"], dtype=np.float32)
+    std = np.array(p["std"], dtype=np.float32)
+    if p["channelOrder"] == "BGR":
+        x = x[..., ::-1]
+    x = (x * scale - mean) / std
+    if p["layout"] == "NCHW":
+        x = x.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(x, dtype=dtype)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kit", required=True)
@@ -47,21 +61,12 @@ def main():
     fixed = inp.shape[0] if isinstance(inp.shape[0], int) else None
     batch = fixed or 32
     dtype = np.float16 if inp.type == "tensor(float16)" else np.float32
-    scale = 1 / 255 if p["scale"] == "unit" else 1.0
-    mean = np.array(p["mean"], dtype=np.float32)
-    std = np.array(p["std"], dtype=np.float32)
     classes, offset = out["classes"], out["backgroundOffset"]
 
     n = c1 = c5 = 0
     for s in range(0, len(images), batch):
         chunk = images[s : s + batch]
-        x = np.stack([crop(f, p["resize"], p["crop"]) for _, f, _ in chunk]).astype(np.float32)
-        if p["channelOrder"] == "BGR":
-            x = x[..., ::-1]
-        x = (x * scale - mean) / std
-        if p["layout"] == "NCHW":
-            x = x.transpose(0, 3, 1, 2)
-        x = np.ascontiguousarray(x, dtype=dtype)
+        x = normalise(np.stack([crop(f, p["resize"], p["crop"]) for _, f, _ in chunk]), p, dtype)
         scores = sess.run(None, {inp.name: x})[0].reshape(len(chunk), classes).astype(np.float32)[:, offset:]
         top5 = np.argsort(-scores, axis=1, kind="stable")[:, :5]
         for (_, _, label), t in zip(chunk, top5):

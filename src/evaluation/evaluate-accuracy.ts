@@ -5,9 +5,9 @@ import type { DatasetManifest } from '../dataset/prepare.js';
 import { InputError } from '../errors.js';
 import { checkInputGeometry, runScores, type ModelSession, type SessionOptions } from '../inference/onnx-session.js';
 import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob } from './batch-stream.js';
-import { fillInput, inputLut } from './input-lut.js';
 import { openForBatch, type BatchSession } from './model-for-batch.js';
 import { partsExist } from './predictions.js';
+import { runnerInputs } from './runner-inputs.js';
 import type { AccuracyProgress } from './shard-scorer.js';
 
 export type { AccuracyProgress } from './shard-scorer.js';
@@ -27,8 +27,9 @@ export interface AccuracyResult extends AccuracyProgress {
   loopSeconds: number;
   /** The part of loopSeconds spent in onnxruntime's runs: the rest is time the model waited. */
   inferenceSeconds: number;
-  /** Which thread turned crops into model inputs (see EvaluateRequest.normalise). */
+  /** Which thread turned crops into model inputs (see EvaluateRequest.normalise), and how. */
   normalisedOn: 'helper' | 'runner';
+  normaliseKernel: 'simd' | 'table';
 }
 
 export interface EvaluateRequest {
@@ -106,20 +107,12 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     const label = `${model.id} (${model.path})`;
     const dims = (rows: number) => (model.preprocessing.layout === 'NCHW' ? [rows, 3, crop, crop] : [rows, crop, crop, 3]);
     let inferenceMs = 0;
-    const lut = job.rawCrops ? inputLut(model.preprocessing, m.inputDtype) : undefined;
-    let input: Float32Array | Uint16Array | undefined;
+    const runner = job.rawCrops ? runnerInputs(model.preprocessing, m.inputDtype, crop) : undefined;
     for (let b = await stream.next(); b; b = await stream.next()) {
       req.signal?.throwIfAborted();
       let scores: Float32Array | undefined;
       if (b.n > 0) {
-        let data = b.data as Float32Array | Uint16Array;
-        if (lut) {
-          const size = b.rows * 3 * crop * crop;
-          if (input?.length !== size) input = m.inputDtype === 'float16' ? new Uint16Array(size) : new Float32Array(size);
-          fillInput(b.data as Uint8Array, b.n, crop, lut, input);
-          input.fill(0, b.n * 3 * crop * crop);
-          data = input;
-        }
+        const data = runner ? runner.build(b.data as Uint8Array, b.n, b.rows) : b.data as Float32Array | Uint16Array;
         const t0 = performance.now();
         scores = await runScores(m, label, new ort.Tensor(m.inputDtype, data, dims(b.rows)), b.rows, model.output);
         inferenceMs += performance.now() - t0;
@@ -131,7 +124,7 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     if (progress.nextShard !== manifest.shards.length) throw new Error(`evaluation of ${model.id} stopped at shard ${progress.nextShard} of ${manifest.shards.length}`);
     return {
       ...progress, batchSize, rebatched: opened.rebatched, note: opened.note, threads: m.threads, resumedFromShard: start.nextShard,
-      loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000, normalisedOn,
+      loopSeconds: (performance.now() - started) / 1000, inferenceSeconds: inferenceMs / 1000, normalisedOn, normaliseKernel: runner?.kernel ?? 'table',
       top1: progress.n ? progress.correct1 / progress.n : NaN,
       top5: progress.n ? progress.correct5 / progress.n : NaN,
     };

@@ -4,41 +4,39 @@ import type { Preprocessing } from '../spec/study-spec.js';
 export type InputDtype = 'float32' | 'float16';
 
 /**
- * Per-channel affine map folded into one multiply-add per value: (x·scale − mean)/std = x·a + b.
- * Indexed by the model's channel (after any RGB→BGR swap).
+ * The float32 constants of a model's normalisation, per model channel (after any RGB→BGR swap):
+ * the scale, mean and std as float32, as numpy holds them in the reference
+ * (scripts/python/reference_accuracy.py).
  */
-function channelCoefficients(p: Preprocessing): { a: Float32Array; b: Float32Array } {
-  const scale = p.scale === 'unit' ? 1 / 255 : 1;
-  const a = new Float32Array(3);
-  const b = new Float32Array(3);
-  for (let c = 0; c < 3; c++) {
-    a[c] = scale / p.std[c]!;
-    b[c] = -p.mean[c]! / p.std[c]!;
-  }
-  return { a, b };
+export function channelConstants(p: Preprocessing): { scale: number; mean: Float32Array; std: Float32Array } {
+  return { scale: Math.fround(p.scale === 'unit' ? 1 / 255 : 1), mean: Float32Array.from(p.mean), std: Float32Array.from(p.std) };
 }
 
 /**
  * Turns `n` uint8 RGB HWC crops (contiguous) into the model's float input: channel order, scale,
  * mean/std and layout from its preprocessing. Writes into `out` when given (reused across batches).
+ * Each value is ((x · scale) − mean) / std with every step rounded to float32: numpy's float32
+ * arithmetic in the Python reference, so the inputs are its inputs bit for bit (and what the
+ * evaluation's SIMD kernel computes, src/evaluation/simd-normalise.wat).
  */
 export function normalizeCrops(pixels: Uint8Array, n: number, crop: number, p: Preprocessing, out?: Float32Array): Float32Array {
   const plane = crop * crop;
   const size = n * plane * 3;
   if (pixels.length < size) throw new RangeError(`expected ${size} bytes of crops, got ${pixels.length}`);
   const dst = out && out.length === size ? out : new Float32Array(size);
-  const { a, b } = channelCoefficients(p);
+  const { scale, mean, std } = channelConstants(p);
+  const f = Math.fround;
   // Source channel feeding model channel c: RGB keeps it, BGR reverses it.
   const src = p.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
   for (let i = 0; i < n; i++) {
     const base = i * plane * 3;
     for (let c = 0; c < 3; c++) {
-      const ac = a[c]!, bc = b[c]!, sc = src[c]!;
+      const m = mean[c]!, d = std[c]!, sc = src[c]!;
       if (p.layout === 'NCHW') {
         const o = base + c * plane;
-        for (let k = 0; k < plane; k++) dst[o + k] = pixels[base + k * 3 + sc]! * ac + bc;
+        for (let k = 0; k < plane; k++) dst[o + k] = f(f(f(pixels[base + k * 3 + sc]! * scale) - m) / d);
       } else {
-        for (let k = 0; k < plane; k++) dst[base + k * 3 + c] = pixels[base + k * 3 + sc]! * ac + bc;
+        for (let k = 0; k < plane; k++) dst[base + k * 3 + c] = f(f(f(pixels[base + k * 3 + sc]! * scale) - m) / d);
       }
     }
   }
