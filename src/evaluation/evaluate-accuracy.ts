@@ -57,7 +57,7 @@ export interface EvaluateRequest {
    * on this thread between runs. Default: 'helper' when the host has a core beyond onnxruntime's
    * intra-op threads, else 'runner'. Without a spare core the helper's work preempts one of
    * onnxruntime's threads, and every parallel op then waits for it: on 2 cores with 2 threads it
-   * cost MobileNetV2-int8 20-27% of its throughput, against 8% for the same work done between runs
+   * cost MobileNetV2-int8 19% of its throughput, against 4-6% for the same work done between runs
    * (docs/BENCHMARKS.md). Reading crops, scoring and writing predictions stay on the helper.
    */
   normalise?: 'helper' | 'runner';
