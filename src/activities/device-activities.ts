@@ -8,6 +8,7 @@ import { describeDevice } from '../device/describe-device.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../evaluation/evaluate-accuracy.js';
 import { predictionsDir } from '../evaluation/predictions.js';
 import { openModel, type Provider } from '../inference/onnx-session.js';
+import { measureCellInProcess } from '../runtimes/cell-process.js';
 import { measureCell } from '../runtimes/measure-cell.js';
 import { rebatchModel } from '../onnx/rebatch.js';
 import { discoverPowerSampler } from '../power/discover.js';
@@ -91,6 +92,7 @@ export function createDeviceActivities() {
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: req.provider,
           precision: req.model.precision ?? 'unknown', rebatched: false, worker: workerIdentity(),
+          isolation: req.provider === 'trtexec' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
         };
         let cell: LatencyCell;
         try {
@@ -99,12 +101,16 @@ export function createDeviceActivities() {
           // Timing needs real images, not all of them: the first shard's.
           const manifest = await readDatasetManifest(req.dataset.uri);
           const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
-          const shard = await readShard(first, manifest.geometry.crop);
-          const measured = await measureCell({
+          const cellReq = {
             model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, provider: req.provider, threads: req.threads,
-            crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
-            power: await discoverPowerSampler(req.provider), onProgress: () => heartbeat(),
-          });
+          };
+          // trtexec runs in a process of its own anyway.
+          const measured = base.isolation === 'process' && req.provider !== 'trtexec'
+            ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop }, () => heartbeat(), Context.current().cancellationSignal)
+            : await measureCell({
+              ...cellReq, crops: await shardCrops(first, manifest.geometry.crop),
+              power: await discoverPowerSampler(req.provider), onProgress: () => heartbeat(),
+            });
           cell = { ...base, precision, rebatched, status: 'ok', error: null, ...measured };
         } catch (err) {
           const message = (err as Error).message ?? String(err);
@@ -118,6 +124,11 @@ export function createDeviceActivities() {
 }
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
+
+async function shardCrops(file: string, crop: number): Promise<{ pixels: Uint8Array; n: number; crop: number }> {
+  const shard = await readShard(file, crop);
+  return { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop };
+}
 
 /** This worker's shard cache; datasets its own control activities prepared are read in place. */
 function shardCacheOptions(onShard?: (done: number, total: number) => void): ShardCacheOptions {

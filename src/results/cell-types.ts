@@ -74,4 +74,6 @@ export interface LatencyCell extends Partial<LatencyMeasurement> {
   rebatched: boolean;
   /** The worker process that measured it (host:pid): which board of a shared queue did the work. */
   worker: string;
+  /** 'process': timed in a fresh process of its own (timing.isolation, and always for trtexec); 'worker': in the worker process. */
+  isolation?: 'process' | 'worker';
 }

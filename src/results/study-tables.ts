@@ -28,7 +28,7 @@ export const TABLES = {
   },
   latency: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', status: 'utf8', error: 'utf8', provider: 'utf8', precision: 'utf8',
-    rebatched: 'bool', worker: 'utf8', threads: 'int32', runs: 'int32', mean_ms: 'float64', stdev_ms: 'float64', min_ms: 'float64',
+    rebatched: 'bool', worker: 'utf8', isolation: 'utf8', threads: 'int32', runs: 'int32', mean_ms: 'float64', stdev_ms: 'float64', min_ms: 'float64',
     p50_ms: 'float64', p90_ms: 'float64', p99_ms: 'float64', max_ms: 'float64', per_image_ms: 'float64',
     images_per_s: 'float64', rss_before_bytes: 'int64', rss_static_bytes: 'int64', rss_peak_bytes: 'int64',
     power_avg_w: 'float64', power_idle_w: 'float64', energy_per_image_j: 'float64', power_note: 'utf8',

@@ -48,6 +48,9 @@ const TimingSchema = z.object({
   warmupSeconds: z.number().nonnegative().default(1),
   minRuns: z.number().int().positive().default(50),
   minSeconds: z.number().nonnegative().default(3),
+  // Optional rather than defaulted: timing objects from clients older than this field mean 'process' too.
+  isolation: z.enum(['process', 'worker']).optional()
+    .describe('process (default): each latency cell in a fresh process of its own, so earlier cells leave no trace (under a second more per cell); worker: in the worker process'),
 }).strict();
 export type TimingSpec = z.infer<typeof TimingSchema>;
 

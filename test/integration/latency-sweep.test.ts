@@ -29,9 +29,10 @@ before(async () => {
   dataset = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
 });
 
-function run(model: ResolvedModel, batchSize: number, provider: 'cpu' | 'trtexec' = 'cpu'): Promise<Omit<LatencyCell, 'samples_ms'>> {
+function run(model: ResolvedModel, batchSize: number, provider: 'cpu' | 'trtexec' = 'cpu', isolation?: 'process' | 'worker'): Promise<Omit<LatencyCell, 'samples_ms'>> {
   return new MockActivityEnvironment().run(createDeviceActivities().measureLatency, {
-    device: provider === 'cpu' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, provider, threads: 1, batchSize, timing,
+    device: provider === 'cpu' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, provider, threads: 1, batchSize,
+    timing: { ...timing, isolation },
   });
 }
 
@@ -62,6 +63,7 @@ test('a real kit model at batch 2: timing rules honoured, memory and derived fig
   const model = await resolveModel('mobilenetv2-12-int8', KIT);
   const r = await run(model, 2);
   assert.equal(r.status, 'ok');
+  assert.equal(r.isolation, 'process', 'timed in a process of its own by default');
   assert.ok(r.runs! >= timing.minRuns);
   assert.ok(r.min_ms! <= r.p50_ms! && r.p50_ms! <= r.p90_ms! && r.p90_ms! <= r.p99_ms! && r.p99_ms! <= r.max_ms!);
   assert.ok(Math.abs(r.per_image_ms! - r.p50_ms! / 2) < 1e-12);
@@ -76,6 +78,10 @@ test('a real kit model at batch 2: timing rules honoured, memory and derived fig
   const again = await run(model, 2);
   assert.equal(again.p50_ms, r.p50_ms);
   assert.equal((await stat(file)).mtimeMs, before);
+  // In the worker process when the spec says so: same rules, and the column says where.
+  const inWorker = await run(model, 1, 'cpu', 'worker');
+  assert.deepEqual([inWorker.status, inWorker.isolation], ['ok', 'worker']);
+  assert.ok(inWorker.runs! >= timing.minRuns);
 });
 
 test('provider trtexec: the cell is timed by TensorRT\'s tool and says so; what it cannot observe stays null', async () => {
