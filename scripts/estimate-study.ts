@@ -7,15 +7,19 @@
  * Per model: the session is created (timed), then one warm-up and one timed run at batch 1 and at
  * batch 8. Per-image time at batch b is interpolated between those (b ≥ 8 takes batch 8's per-image
  * time, which is what a CPU gives once its cores are busy). A latency cell then costs two session
- * creations (the activity probes the model first) + max(warmupRuns·t, warmupSeconds) +
+ * creations (the activity probes the model first) + its own process's start (measured once, with
+ * timing.isolation 'process') + max(warmupRuns·t, warmupSeconds) +
  * max(minRuns·t, minSeconds); an accuracy pass costs its images at batch 8's per-image time. The
  * inputs are random values: the time of a dense float model does not depend on them.
  */
 import os from 'node:os';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { resolveModel, type ResolvedModel } from '../src/catalog/catalog.js';
-import { kitDir } from '../src/config/settings.js';
+import { dataDir, kitDir } from '../src/config/settings.js';
+import { prepareDataset } from '../src/dataset/prepare.js';
 import { kitImages } from '../src/kit/kit.js';
+import { measureCellInProcess } from '../src/runtimes/cell-process.js';
 import { presetSpec } from '../src/spec/presets.js';
 import { parseStudySpec, type TimingSpec } from '../src/spec/study-spec.js';
 
@@ -42,11 +46,28 @@ async function timeRun(session: ort.InferenceSession, model: ResolvedModel, b: n
 }
 
 function cellSeconds(t: number, create: number): number {
-  return 2 * create + Math.max(timing.warmupRuns * t, timing.warmupSeconds) + Math.max(timing.minRuns * t, timing.minSeconds);
+  return 2 * create + childStart + Math.max(timing.warmupRuns * t, timing.warmupSeconds) + Math.max(timing.minRuns * t, timing.minSeconds);
 }
 
+/** A cell timed in its own process (timing.isolation 'process', the default) also pays the child's start: one measured here. */
+async function measureChildStart(): Promise<number> {
+  if ((timing.isolation ?? 'process') !== 'process') return 0;
+  const model = await resolveModel(spec.models[0]!, spec.dataset.kit ?? kitDir());
+  const { dir, manifest } = await prepareDataset({
+    images: await kitImages(spec.dataset.kit ?? kitDir(), 'val_227', 8), geometry: { resize: model.preprocessing.resize, crop: model.preprocessing.crop },
+    resizeFilter: 'linear', labelSource: `${spec.dataset.kit ?? kitDir()}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
+  });
+  const t0 = performance.now();
+  await measureCellInProcess({
+    model, modelPath: model.path, batchSize: 1, provider: 'cpu', threads: 1, shardFile: path.join(dir, manifest.shards[0]!.file), crop: model.preprocessing.crop,
+    timing: { warmupRuns: 0, warmupSeconds: 0, minRuns: 1, minSeconds: 0 },
+  });
+  return (performance.now() - t0) / 1000;
+}
+const childStart = await measureChildStart();
+
 const threads = os.availableParallelism();
-console.log(`preset ${preset}: ${spec.models.length} models x batch ${spec.batchSizes.join(',')}; timing ${JSON.stringify(timing)}; ${threads} threads; accuracy on ${accuracyImages} images where measured\n`);
+console.log(`preset ${preset}: ${spec.models.length} models x batch ${spec.batchSizes.join(',')}; timing ${JSON.stringify(timing)}; ${threads} threads; accuracy on ${accuracyImages} images where measured; ${childStart.toFixed(2)} s per cell to start its process\n`);
 console.log('| model | session s | b1 ms | b8 ms/image | sweep s | accuracy s |');
 console.log('|---|---|---|---|---|---|');
 let total = 0;
