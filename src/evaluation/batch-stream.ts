@@ -29,9 +29,11 @@ type FromWorker = { batch: RunInput } | { exhausted: true } | { shard: AccuracyP
 let idle: Worker | undefined;
 
 /**
- * Starts (or reuses) the thread that prepares batches and scores results, so that this thread only
- * runs the model: onnxruntime-node runs a session synchronously on the calling thread, so nothing
- * else overlaps inference here. Call it before creating the session: the thread loads meanwhile.
+ * Starts (or reuses) the thread that reads and prepares batches and scores results, so that this
+ * thread does little besides running the model (at most normalising raw crops between runs, see
+ * EvaluateRequest.normalise): onnxruntime-node runs a session synchronously on the calling thread,
+ * so nothing else overlaps inference here. Call it before creating the session: the thread loads
+ * meanwhile.
  */
 export function startBatchThread(): { begin(job: EvaluationJob, onShard: (p: AccuracyProgress) => void): BatchStream; close(): Promise<void> } {
   const worker = idle ?? new Worker(new URL('./prep-worker.mjs', import.meta.url));
