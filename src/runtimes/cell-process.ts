@@ -23,8 +23,8 @@ export type ChildMessage = { progress: true } | { result: CellMeasurement } | { 
  * that earlier cells leave no trace in it. Memory above all: after VGG-19 and ConvNeXt-T cells, a
  * SqueezeNet 1.1 cell measured in the same process peaked at 388 MB against 184 MB in its own
  * (the allocator keeps what the large models freed; `npm run bench:isolation`), and the memory
- * fit reads those peaks. A study's long-lived worker also ran the smallest models' batch-1 and -2
- * cells 9–60% slower than alone (docs/studies/epyc-2vcpu-avx512). Costs under a second per cell
+ * fit reads those peaks (papers preset: m0 804 → 309 MB, docs/studies/epyc-2vcpu-avx512). Every
+ * cell also starts from the same process state. Costs under a second per cell
  * (0.7 s here: Node, onnxruntime, the shard, the session).
  * `onProgress` fires as the child reports; `signal` kills the child.
  */
