@@ -1,6 +1,6 @@
 /**
  * docs/ACCURACY.md's table: each kit model's top-1/top-5 by dnnbench (the activity's code path:
- * src/dataset shards + src/evaluation) next to the independent reference (Python onnxruntime + PIL,
+ * src/prepare shards + src/accuracy) next to the independent reference (Python onnxruntime + PIL,
  * scripts/python/reference_accuracy.py) on the same kit images. Prints the table; with --write it
  * replaces the table between the markers in docs/ACCURACY.md, so it can be regenerated whenever
  * the dataset pipeline changes.
@@ -12,12 +12,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import ort from 'onnxruntime-node';
-import { resolveModel } from '../src/catalog/catalog.js';
+import { resolveModel } from '../src/study/catalog.js';
 import { dataDir, kitDir, PROJECT_ROOT } from '../src/config/settings.js';
-import { prepareDataset } from '../src/dataset/prepare.js';
-import { describeDevice } from '../src/device/describe-device.js';
-import { evaluateAccuracy } from '../src/evaluation/evaluate-accuracy.js';
-import { kitImages } from '../src/kit/kit.js';
+import { prepareDataset } from '../src/prepare/prepare.js';
+import { describeDevice } from '../src/host/describe-device.js';
+import { evaluateAccuracy } from '../src/accuracy/evaluate-accuracy.js';
+import { kitImages } from '../src/prepare/kit.js';
 import { referencePython } from '../test/helpers/reference.js';
 
 const run = promisify(execFile);
@@ -65,11 +65,11 @@ for (const id of args.models!.split(',')) {
   process.stderr.write(`${rows.at(-1)}\n`);
 }
 
-const dirty = await git('status', '--porcelain', '--', 'src/dataset', 'src/evaluation', 'src/inference');
+const dirty = await git('status', '--porcelain', '--', 'src/prepare', 'src/accuracy', 'src/inputs');
 const v = manifest.versions;
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on commit ${await git('rev-parse', '--short', 'HEAD')}` +
-    `${dirty ? ' with uncommitted changes in src/dataset, src/evaluation or src/inference' : ''}; dataset pipeline ` +
+    `${dirty ? ' with uncommitted changes in src/prepare, src/accuracy or src/inputs' : ''}; dataset pipeline ` +
     `${v.pipeline ?? 1}, resampler ${v.resampler ?? `sharp ${v.sharp} / libvips ${v.libvips}`}${manifest.pilFilter ? `, PIL filter ${manifest.pilFilter}` : ''}; ` +
     `kit set ${set}, ${manifest.n} images (${manifest.failed.length} failed); onnxruntime-node ${ort.env.versions.node}, CPU ${device.cpu_model} ` +
     `(${vnni ? 'with' : 'without'} VNNI), batch ${args.batch}.`,

@@ -22,14 +22,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveModel, type ResolvedModel } from '../src/catalog/catalog.js';
+import { resolveModel, type ResolvedModel } from '../src/study/catalog.js';
 import { dataDir, kitDir } from '../src/config/settings.js';
-import { readShard } from '../src/dataset/arrow-shards.js';
-import { prepareDataset, type DatasetManifest } from '../src/dataset/prepare.js';
-import { evaluateAccuracy } from '../src/evaluation/evaluate-accuracy.js';
-import { openForBatch } from '../src/evaluation/model-for-batch.js';
-import { makeInput, runScores } from '../src/inference/onnx-session.js';
-import { kitImages } from '../src/kit/kit.js';
+import { readShard } from '../src/prepare/arrow-shards.js';
+import { prepareDataset, type DatasetManifest } from '../src/prepare/prepare.js';
+import { evaluateAccuracy } from '../src/accuracy/evaluate-accuracy.js';
+import { openForBatch } from '../src/accuracy/model-for-batch.js';
+import { makeInput, runScores } from '../src/runtime/onnx-session.js';
+import { kitImages } from '../src/prepare/kit.js';
 
 const { values: args } = parseArgs({ options: {
   rounds: { type: 'string', default: '3' },

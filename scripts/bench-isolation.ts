@@ -10,13 +10,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { resolveModel, type ResolvedModel } from '../src/catalog/catalog.js';
+import { resolveModel, type ResolvedModel } from '../src/study/catalog.js';
 import { dataDir, kitDir } from '../src/config/settings.js';
-import { readShard } from '../src/dataset/arrow-shards.js';
-import { prepareDataset } from '../src/dataset/prepare.js';
-import { kitImages } from '../src/kit/kit.js';
-import { measureCellInProcess } from '../src/runtimes/cell-process.js';
-import { measureCell } from '../src/runtimes/measure-cell.js';
+import { readShard } from '../src/prepare/arrow-shards.js';
+import { prepareDataset } from '../src/prepare/prepare.js';
+import { kitImages } from '../src/prepare/kit.js';
+import { measureCellInProcess } from '../src/latency/cell-process.js';
+import { measureCell } from '../src/latency/measure-cell.js';
 
 const { values: args } = parseArgs({ options: {
   rounds: { type: 'string', default: '3' },

@@ -28,10 +28,10 @@ import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import sharp from 'sharp';
 import { dataDir, kitDir } from '../src/config/settings.js';
-import { cropImage, type ResizeFilter } from '../src/dataset/crop-image.js';
-import { centerCropOffsets, resizedSize, type Geometry } from '../src/dataset/geometry.js';
-import { prepareDataset, type DatasetManifest } from '../src/dataset/prepare.js';
-import { kitImages, type LabelledImage } from '../src/kit/kit.js';
+import { cropImage, type ResizeFilter } from '../src/prepare/crop-image.js';
+import { centerCropOffsets, resizedSize, type Geometry } from '../src/prepare/geometry.js';
+import { prepareDataset, type DatasetManifest } from '../src/prepare/prepare.js';
+import { kitImages, type LabelledImage } from '../src/prepare/kit.js';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({ options: {
@@ -243,9 +243,9 @@ function difference(a: Uint8Array, b: Uint8Array): { mad: number; max: number; i
 
 async function fidelity(): Promise<void> {
   // Loaded here only: the timed --prepare-only processes must not pay for onnxruntime.
-  const { resolveModel } = await import('../src/catalog/catalog.js');
-  const { evaluateAccuracy } = await import('../src/evaluation/evaluate-accuracy.js');
-  const { writeShard } = await import('../src/dataset/arrow-shards.js');
+  const { resolveModel } = await import('../src/study/catalog.js');
+  const { evaluateAccuracy } = await import('../src/accuracy/evaluate-accuracy.js');
+  const { writeShard } = await import('../src/prepare/arrow-shards.js');
   const kit = kitDir();
   const python = (await run('bash', ['scripts/python-venv.sh'])).stdout.trim().split('\n').pop()!;
   const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-fidelity-'));

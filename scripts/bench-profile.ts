@@ -9,11 +9,11 @@
 import path from 'node:path';
 import { topoSort } from '../src/onnx/graph-utils.js';
 import { loadOnnxModel } from '../src/onnx/onnx-proto.js';
-import { opCost } from '../src/onnx/op-costs.js';
-import { countParams } from '../src/onnx/params.js';
-import { profileModel } from '../src/onnx/profile.js';
-import { resolveShapes } from '../src/onnx/shapes.js';
-import { activationStats } from '../src/onnx/traffic.js';
+import { opCost } from '../src/profile/op-costs.js';
+import { countParams } from '../src/profile/params.js';
+import { profileModel } from '../src/profile/profile.js';
+import { resolveShapes } from '../src/profile/shapes.js';
+import { activationStats } from '../src/profile/traffic.js';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');

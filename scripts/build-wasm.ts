@@ -1,5 +1,5 @@
 /**
- * Assembles src/evaluation/simd-normalise.wat into src/evaluation/simd-normalise-wasm.ts (the
+ * Assembles src/inputs/simd-normalise.wat into src/inputs/simd-normalise-wasm.ts (the
  * module's bytes, base64), so that running dnnbench needs no WebAssembly toolchain; wabt is a
  * dev dependency. test/unit/simd-normalise.test.ts checks the committed bytes match the source.
  *
@@ -10,8 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const WAT = path.join(ROOT, 'src/evaluation/simd-normalise.wat');
-const OUT = path.join(ROOT, 'src/evaluation/simd-normalise-wasm.ts');
+export const WAT = path.join(ROOT, 'src/inputs/simd-normalise.wat');
+const OUT = path.join(ROOT, 'src/inputs/simd-normalise-wasm.ts');
 
 /** The .wat file assembled by wabt. */
 export async function assemble(): Promise<Uint8Array> {

@@ -15,13 +15,13 @@
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { resolveModel, type ResolvedModel } from '../src/catalog/catalog.js';
+import { resolveModel, type ResolvedModel } from '../src/study/catalog.js';
 import { dataDir, kitDir } from '../src/config/settings.js';
-import { prepareDataset } from '../src/dataset/prepare.js';
-import { kitImages } from '../src/kit/kit.js';
-import { measureCellInProcess } from '../src/runtimes/cell-process.js';
-import { presetSpec } from '../src/spec/presets.js';
-import { parseStudySpec, type TimingSpec } from '../src/spec/study-spec.js';
+import { prepareDataset } from '../src/prepare/prepare.js';
+import { kitImages } from '../src/prepare/kit.js';
+import { measureCellInProcess } from '../src/latency/cell-process.js';
+import { presetSpec } from '../src/study/presets.js';
+import { parseStudySpec, type TimingSpec } from '../src/study/study-spec.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };

@@ -7,13 +7,13 @@
  *   node --import tsx scripts/profile-torchvision.ts [id ...]
  *
  * Exits 1 if a model's MACs are off by more than 2% or its parameters are not reconciled exactly
- * (src/catalog/export-check.ts); a model that has not been exported is listed and skipped.
+ * (src/study/export-check.ts); a model that has not been exported is listed and skipped.
  */
-import { loadCatalog } from '../src/catalog/catalog.js';
-import { checkExport, type ExportCheck } from '../src/catalog/export-check.js';
-import { exportedFiles, readExportSidecar, type ExportSidecar } from '../src/catalog/export-sidecar.js';
+import { loadCatalog } from '../src/study/catalog.js';
+import { checkExport, type ExportCheck } from '../src/study/export-check.js';
+import { exportedFiles, readExportSidecar, type ExportSidecar } from '../src/study/export-sidecar.js';
 import { loadOnnxModel } from '../src/onnx/onnx-proto.js';
-import { profileLoadedModel } from '../src/onnx/profile.js';
+import { profileLoadedModel } from '../src/profile/profile.js';
 
 const wanted = new Set(process.argv.slice(2));
 const entries = loadCatalog().filter((e) => e.source.torchvision && (wanted.size === 0 || wanted.has(e.id)));

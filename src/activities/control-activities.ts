@@ -1,19 +1,19 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
-import { resolveModel, loadCatalog, type ResolvedModel } from '../catalog/catalog.js';
+import { resolveModel, loadCatalog, type ResolvedModel } from '../study/catalog.js';
 import { dataDir, kitDir } from '../config/settings.js';
-import { listImageSource } from '../dataset/image-sources.js';
-import { prepareDataset } from '../dataset/prepare.js';
-import { kitImages } from '../kit/kit.js';
-import { profileLoadedModel } from '../onnx/profile.js';
+import { listImageSource } from '../prepare/image-sources.js';
+import { prepareDataset } from '../prepare/prepare.js';
+import { kitImages } from '../prepare/kit.js';
+import { profileLoadedModel } from '../profile/profile.js';
 import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { ModelCell } from '../results/cell-types.js';
 import { writeStudyTables, type StudySummary } from '../results/study-tables.js';
-import type { ResolvedStudySpec } from '../spec/study-spec.js';
-import { locationOf, localPathOf, type Location } from '../storage/location.js';
+import type { ResolvedStudySpec } from '../study/study-spec.js';
+import { locationOf, localPathOf, type Location } from '../results/location.js';
 import { classifyFailures } from './failures.js';
 
 export interface StudyPlan {

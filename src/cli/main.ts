@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTROL_QUEUE, dataDir } from '../config/settings.js';
-import { localCpuQueue } from '../device/local-queue.js';
+import { localCpuQueue } from '../host/local-queue.js';
 
 // Each command loads what it needs when it runs: the Temporal worker, onnxruntime and sharp cost
 // seconds of start-up that `profile`, `prepare` or `status` should not pay.
@@ -100,7 +100,7 @@ program.command('profile <model>')
   .description('parameters, MACs/FLOPs by op type, memory traffic of an ONNX model (batch 1)')
   .option('--json', 'print the whole profile as JSON')
   .action(async (model: string, opts: { json?: boolean }) => {
-    const { profileModel } = await import('../onnx/profile.js');
+    const { profileModel } = await import('../profile/profile.js');
     const p = await profileModel(path.resolve(model));
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(p, null, 1)}\n`);

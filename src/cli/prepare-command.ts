@@ -1,8 +1,8 @@
 import path from 'node:path';
-import type { ResizeFilter } from '../dataset/crop-image.js';
-import type { Geometry } from '../dataset/geometry.js';
-import { listImageSource } from '../dataset/image-sources.js';
-import { prepareDataset, type DatasetManifest } from '../dataset/prepare.js';
+import type { ResizeFilter } from '../prepare/crop-image.js';
+import type { Geometry } from '../prepare/geometry.js';
+import { listImageSource } from '../prepare/image-sources.js';
+import { prepareDataset, type DatasetManifest } from '../prepare/prepare.js';
 import { InputError } from '../errors.js';
 
 export interface PrepareCommandOptions {

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { resolveModel } from '../catalog/catalog.js';
+import { resolveModel } from '../study/catalog.js';
 import { CONTROL_QUEUE, dataDir, kitDir } from '../config/settings.js';
 import { explainConnectionError, temporalConfigured, temporalTarget, type TemporalTarget } from '../temporal/connection-config.js';
-import { kitImages } from '../kit/kit.js';
-import { localCpuQueue } from '../device/local-queue.js';
-import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../spec/study-spec.js';
-import { presetSpec } from '../spec/presets.js';
+import { kitImages } from '../prepare/kit.js';
+import { localCpuQueue } from '../host/local-queue.js';
+import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../study/study-spec.js';
+import { presetSpec } from '../study/presets.js';
 import { startDevServer, isPortFree, freePort, type DevServer } from '../temporal/dev-server.js';
 import { startWorkers, type WorkerSet } from '../workers/start-workers.js';
 import type { StudyResult } from '../workflows/index.js';

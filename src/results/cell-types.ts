@@ -1,5 +1,5 @@
-import type { DeviceDescription } from '../device/describe-device.js';
-import type { LatencyMeasurement } from '../measurement/measure-latency.js';
+import type { DeviceDescription } from '../host/describe-device.js';
+import type { LatencyMeasurement } from '../latency/measure-latency.js';
 
 export type DeviceCell = DeviceDescription;
 

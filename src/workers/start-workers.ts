@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { createControlActivities, createDeviceActivities } from '../activities/index.js';
 import { CONTROL_QUEUE } from '../config/settings.js';
-import { checkQueueMatchesHost, probeHost } from './queue-check.js';
+import { checkQueueMatchesHost, probeHost } from '../host/queue-check.js';
 import { explainConnectionError, type TemporalTarget } from '../temporal/connection-config.js';
 
 export interface WorkerSetOptions {

@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
 import type { DatasetRef, DeviceActivities } from '../activities/index.js';
-import type { ResolvedModel } from '../catalog/catalog.js';
-import type { DeviceSpec, TimingSpec } from '../spec/study-spec.js';
+import type { ResolvedModel } from '../study/catalog.js';
+import type { DeviceSpec, TimingSpec } from '../study/study-spec.js';
 import { cellDoneSignal, cellStartedSignal, type CellEvent } from './messages.js';
 
 export interface DeviceModelInput {

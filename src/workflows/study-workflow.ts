@@ -4,8 +4,8 @@ import {
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { ControlActivities, DatasetRef, DeviceActivities } from '../activities/index.js';
-import type { ResolvedModel } from '../catalog/catalog.js';
-import type { DeviceSpec, ResolvedStudySpec } from '../spec/study-spec.js';
+import type { ResolvedModel } from '../study/catalog.js';
+import type { DeviceSpec, ResolvedStudySpec } from '../study/study-spec.js';
 import { deviceModelWorkflow, type DeviceModelResult } from './device-model-workflow.js';
 import { deviceModelWorkflowId } from './ids.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';

@@ -1,6 +1,6 @@
 import { cellPath, writeCell } from '../../src/results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from '../../src/results/cell-types.js';
-import { latencyStats } from '../../src/inference/latency-stats.js';
+import { latencyStats } from '../../src/latency/latency-stats.js';
 import { prng } from '../../src/analysis/compare.js';
 import { writeStudyTables, type StudySummary } from '../../src/results/study-tables.js';
 

@@ -9,10 +9,10 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { resolveModel } from '../../src/catalog/catalog.js';
-import { prepareDataset } from '../../src/dataset/prepare.js';
-import { kitImages } from '../../src/kit/kit.js';
-import { measureCellInProcess, type IsolatedCellRequest } from '../../src/runtimes/cell-process.js';
+import { resolveModel } from '../../src/study/catalog.js';
+import { prepareDataset } from '../../src/prepare/prepare.js';
+import { kitImages } from '../../src/prepare/kit.js';
+import { measureCellInProcess, type IsolatedCellRequest } from '../../src/latency/cell-process.js';
 import { KIT, ROOT } from '../helpers/cli.js';
 import { waitFor } from '../helpers/cluster.js';
 
@@ -70,7 +70,7 @@ async function cellChildren(): Promise<Array<{ pid: number; ppid: number }>> {
 test('a worker killed with SIGKILL mid-cell takes its cell\'s process with it', { skip: process.platform !== 'linux' && 'reads /proc' }, async () => {
   const driver = path.join(work, 'driver.mts'); // ESM outside the package: top-level await
   await writeFile(driver, `
-import { measureCellInProcess } from ${JSON.stringify(path.join(ROOT, 'src/runtimes/cell-process.ts'))};
+import { measureCellInProcess } from ${JSON.stringify(path.join(ROOT, 'src/latency/cell-process.ts'))};
 const req = JSON.parse(process.argv[2]);
 await measureCellInProcess({ ...req, timing: { ...req.timing, minSeconds: 120 } }, () => console.log('progress'));
 `);

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDeviceActivities, type DatasetRef } from '../../src/activities/index.js';
-import { resolveModel, TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/catalog/catalog.js';
-import { prepareDataset } from '../../src/dataset/prepare.js';
-import { kitImages } from '../../src/kit/kit.js';
+import { resolveModel, TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/study/catalog.js';
+import { prepareDataset } from '../../src/prepare/prepare.js';
+import { kitImages } from '../../src/prepare/kit.js';
 import { buildModel } from '../../src/onnx/build-model.js';
 import { cellPath, readCell } from '../../src/results/cells.js';
 import type { LatencyCell } from '../../src/results/cell-types.js';
-import { locationOf } from '../../src/storage/location.js';
+import { locationOf } from '../../src/results/location.js';
 import { KIT, ROOT } from '../helpers/cli.js';
 
 // The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.

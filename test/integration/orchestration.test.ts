@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { buildSpec } from '../../src/cli/run-study.js';
 import { CONTROL_QUEUE } from '../../src/config/settings.js';
-import type { ResolvedStudySpec } from '../../src/spec/study-spec.js';
+import type { ResolvedStudySpec } from '../../src/study/study-spec.js';
 import type { DevServer } from '../../src/temporal/dev-server.js';
 import type { StudyResult } from '../../src/workflows/index.js';
 import { studyWorkflowId } from '../../src/workflows/ids.js';

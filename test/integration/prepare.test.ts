@@ -13,10 +13,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { readShard } from '../../src/dataset/arrow-shards.js';
-import { cropImage } from '../../src/dataset/crop-image.js';
-import { defaultProcesses, prepareDataset, shardCount, type DatasetManifest } from '../../src/dataset/prepare.js';
-import type { LabelledImage } from '../../src/kit/kit.js';
+import { readShard } from '../../src/prepare/arrow-shards.js';
+import { cropImage } from '../../src/prepare/crop-image.js';
+import { defaultProcesses, prepareDataset, shardCount, type DatasetManifest } from '../../src/prepare/prepare.js';
+import type { LabelledImage } from '../../src/prepare/kit.js';
 import { runCli } from '../helpers/cli.js';
 
 const geometry = { resize: 40, crop: 32 };
@@ -161,7 +161,7 @@ test('a run killed with SIGKILL mid-way resumes from its finished shards', async
   const many = Array.from({ length: 480 }, (_, i) => ({ ...images[i % 40]!, id: `c${String(i).padStart(4, '0')}` }));
   await writeFile(list, JSON.stringify(many));
   const script = path.join(dir, 'crash-run.mts');
-  const prepareUrl = new URL('../../src/dataset/prepare.ts', import.meta.url).href;
+  const prepareUrl = new URL('../../src/prepare/prepare.ts', import.meta.url).href;
   await writeFile(script, `import { readFileSync } from 'node:fs';
 const { prepareDataset } = await import(${JSON.stringify(prepareUrl)});
 await prepareDataset({ images: JSON.parse(readFileSync(${JSON.stringify(list)}, 'utf8')), geometry: { resize: 200, crop: 180 }, resizeFilter: 'lanczos3',

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../src/errors.js';
 import { explainConnectionError, temporalConfigured, temporalTarget } from '../../src/temporal/connection-config.js';
-import { checkQueueMatchesHost } from '../../src/workers/queue-check.js';
+import { checkQueueMatchesHost } from '../../src/host/queue-check.js';
 
 test('Temporal settings come from the environment and TOML profiles, as the temporal CLI reads them', async () => {
   assert.equal(temporalConfigured({}), false);

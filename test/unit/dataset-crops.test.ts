@@ -12,10 +12,10 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { cmykToRgb, cropImage, decodeRgb } from '../../src/dataset/crop-image.js';
-import { readJpegFrame } from '../../src/dataset/jpeg-header.js';
-import { axisCoefficients, pilResizeCrop, pilResizeCropJs, type PilFilter } from '../../src/dataset/pil-resample.js';
-import { resampleWasmBytes, wasmKernels } from '../../src/dataset/resample-wasm.js';
+import { cmykToRgb, cropImage, decodeRgb } from '../../src/prepare/crop-image.js';
+import { readJpegFrame } from '../../src/prepare/jpeg-header.js';
+import { axisCoefficients, pilResizeCrop, pilResizeCropJs, type PilFilter } from '../../src/prepare/pil-resample.js';
+import { resampleWasmBytes, wasmKernels } from '../../src/prepare/resample-wasm.js';
 import { ROOT } from '../helpers/cli.js';
 import { referencePython } from '../helpers/reference.js';
 

@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import sharp from 'sharp';
-import { listImageSource } from '../../src/dataset/image-sources.js';
-import { synsetIndex } from '../../src/dataset/synsets.js';
+import { listImageSource } from '../../src/prepare/image-sources.js';
+import { synsetIndex } from '../../src/prepare/synsets.js';
 import { KIT } from '../helpers/cli.js';
 
 let dir: string;
@@ -137,7 +137,7 @@ test('a kit folder is read through its manifest; a flat folder without labels sa
 });
 
 test('study spec: dataset.images/labels/synsets accepted; labels without images refused', async () => {
-  const { parseStudySpec } = await import('../../src/spec/study-spec.js');
+  const { parseStudySpec } = await import('../../src/study/study-spec.js');
   const base = { models: ['mobilenetv2-12-int8'], devices: [{ queue: 'cpu-x86_64' }] };
   const spec = parseStudySpec({ ...base, dataset: { images: '/data/val', labels: '/data/LOC_val_solution.csv', resizeFilter: 'cubic' } });
   assert.equal(spec.dataset.images, '/data/val');

@@ -7,12 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { writeShard } from '../../src/dataset/arrow-shards.js';
-import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob, type RunInput } from '../../src/evaluation/batch-stream.js';
-import { fillInput, inputLut } from '../../src/evaluation/input-lut.js';
-import type { AccuracyProgress } from '../../src/evaluation/shard-scorer.js';
-import { normalizeCrops, toFloat16Bits } from '../../src/inference/normalize.js';
-import type { Preprocessing } from '../../src/spec/study-spec.js';
+import { writeShard } from '../../src/prepare/arrow-shards.js';
+import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob, type RunInput } from '../../src/accuracy/batch-stream.js';
+import { fillInput, inputLut } from '../../src/inputs/input-lut.js';
+import type { AccuracyProgress } from '../../src/accuracy/shard-scorer.js';
+import { normaliseCrops, toFloat16Bits } from '../../src/inputs/normalise.js';
+import type { Preprocessing } from '../../src/study/study-spec.js';
 
 let dir: string;
 before(async () => {
@@ -35,12 +35,12 @@ const PRESETS: Record<string, Preprocessing> = {
   bgrNhwc: { resize: 8, crop: 6, channelOrder: 'BGR', scale: 'unit', mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.4], layout: 'NHWC' },
 };
 
-test('lookup-table inputs equal normalizeCrops (float32) and toFloat16Bits of it (float16), bit for bit', () => {
+test('lookup-table inputs equal normaliseCrops (float32) and toFloat16Bits of it (float16), bit for bit', () => {
   const crop = 6;
   const n = 3;
   const px = bytes(n * crop * crop * 3, 11);
   for (const [name, p] of Object.entries(PRESETS)) {
-    const want32 = normalizeCrops(px, n, crop, p);
+    const want32 = normaliseCrops(px, n, crop, p);
     const got32 = new Float32Array(want32.length);
     fillInput(px, n, crop, inputLut(p, 'float32'), got32);
     assert.deepEqual(new Uint32Array(got32.buffer), new Uint32Array(want32.buffer), `${name} float32`);

@@ -1,5 +1,5 @@
 /**
- * Our model inputs are the Python reference's inputs bit for bit: normalizeCrops (and so the
+ * Our model inputs are the Python reference's inputs bit for bit: normaliseCrops (and so the
  * evaluation's lookup tables and SIMD kernel, tested against it) against `normalise` of
  * scripts/python/reference_accuracy.py (numpy float32), float32 and float16, every preset shape.
  */
@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { normalizeCrops, toFloat16Bits } from '../../src/inference/normalize.js';
-import type { Preprocessing } from '../../src/spec/study-spec.js';
+import { normaliseCrops, toFloat16Bits } from '../../src/inputs/normalise.js';
+import type { Preprocessing } from '../../src/study/study-spec.js';
 import { ROOT } from '../helpers/cli.js';
 import { referencePython } from '../helpers/reference.js';
 
@@ -43,7 +43,7 @@ normalise(x, p, np.float32).tofile(sys.argv[4] + ".f32")
 normalise(x, p, np.float16).tofile(sys.argv[4] + ".f16")
 `;
 
-test('normalizeCrops gives the Python reference\'s float32 and float16 inputs bit for bit', async () => {
+test('normaliseCrops gives the Python reference\'s float32 and float16 inputs bit for bit', async () => {
   const python = await referencePython();
   // Two 16x16 crops: every byte value in every channel (pixel v = (v, 255 − v, v·7 mod 256)), then noise.
   const n = 2;
@@ -56,7 +56,7 @@ test('normalizeCrops gives the Python reference\'s float32 and float16 inputs bi
   for (const [name, p] of Object.entries(PRESETS)) {
     const out = path.join(dir, name);
     await run(python, ['-c', SCRIPT, path.join(ROOT, 'scripts/python'), crops, JSON.stringify(p), out]);
-    const ours = normalizeCrops(px, n, 16, p);
+    const ours = normaliseCrops(px, n, 16, p);
     const f32 = await readFile(`${out}.f32`);
     assert.deepEqual(new Uint32Array(ours.buffer), new Uint32Array(f32.buffer, f32.byteOffset, f32.length / 4), `${name} float32`);
     const f16 = await readFile(`${out}.f16`);

@@ -12,7 +12,7 @@ import { InputError } from '../../src/errors.js';
 import { buildModel, tensorBytes, type BuildSpec, type BuildTensor } from '../../src/onnx/build-model.js';
 import { describeModelIo } from '../../src/onnx/model-io.js';
 import { loadOnnxModel, OnnxModelError } from '../../src/onnx/onnx-proto.js';
-import { profileModel } from '../../src/onnx/profile.js';
+import { profileModel } from '../../src/profile/profile.js';
 
 const KIT = process.env.DNNBENCH_KIT ?? path.resolve('../shared/kit');
 const kitModel = (f: string) => path.join(KIT, 'models', f);

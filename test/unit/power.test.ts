@@ -3,9 +3,9 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { discoverInaSampler, findInaRails, parseTegrastatsRails, tegrastatsWatts, TegrastatsSampler } from '../../src/power/jetson.js';
-import { NvidiaSmiSampler, parseNvidiaSmiLine } from '../../src/power/nvidia-smi.js';
-import { RaplSampler } from '../../src/power/rapl.js';
+import { discoverInaSampler, findInaRails, parseTegrastatsRails, tegrastatsWatts, TegrastatsSampler } from '../../src/latency/power/jetson.js';
+import { NvidiaSmiSampler, parseNvidiaSmiLine } from '../../src/latency/power/nvidia-smi.js';
+import { RaplSampler } from '../../src/latency/power/rapl.js';
 
 // Output formats below are transcribed from the tools' documentation and published examples
 // (nvidia-smi --help-query-gpu; NVIDIA L4T docs for tegrastats and the INA3221 sysfs nodes), not

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { centerCropOffsets, resizedSize, roundHalfEven } from '../../src/dataset/geometry.js';
-import { fromFloat16Bits, normalizeCrops, toFloat16Bits } from '../../src/inference/normalize.js';
-import type { Preprocessing } from '../../src/spec/study-spec.js';
+import { centerCropOffsets, resizedSize, roundHalfEven } from '../../src/prepare/geometry.js';
+import { fromFloat16Bits, normaliseCrops, toFloat16Bits } from '../../src/inputs/normalise.js';
+import type { Preprocessing } from '../../src/study/study-spec.js';
 
 test('shorter side resized like torchvision Resize(int): long side truncated', () => {
   assert.deepEqual(resizedSize(500, 375, 256), { width: 341, height: 256 }); // 256*500/375 = 341.33
@@ -27,7 +27,7 @@ test('normalisation: NCHW planes, scale, mean/std, each value checked against th
   // A 2x2 crop, pixels (r,g,b) = (10k, 10k+1, 10k+2) for k = 0..3.
   const crop = 2;
   const px = new Uint8Array(12).map((_, i) => 10 * Math.floor(i / 3) + (i % 3));
-  const out = normalizeCrops(px, 1, crop, torchvision);
+  const out = normaliseCrops(px, 1, crop, torchvision);
   for (let c = 0; c < 3; c++) {
     for (let k = 0; k < 4; k++) {
       const expected = (px[k * 3 + c]! / 255 - torchvision.mean[c]!) / torchvision.std[c]!;
@@ -38,8 +38,8 @@ test('normalisation: NCHW planes, scale, mean/std, each value checked against th
 
 test('normalisation: BGR swaps channels before the per-channel mean; NHWC keeps pixels interleaved', () => {
   const px = Uint8Array.from([200, 100, 50]); // one RGB pixel
-  assert.deepEqual(Array.from(normalizeCrops(px, 1, 1, caffe)), [50 - 104, 100 - 117, 200 - 123]);
-  const nhwc = normalizeCrops(Uint8Array.from([0, 0, 0, 255, 255, 255]), 2, 1, { ...torchvision, layout: 'NHWC' });
+  assert.deepEqual(Array.from(normaliseCrops(px, 1, 1, caffe)), [50 - 104, 100 - 117, 200 - 123]);
+  const nhwc = normaliseCrops(Uint8Array.from([0, 0, 0, 255, 255, 255]), 2, 1, { ...torchvision, layout: 'NHWC' });
   assert.ok(Math.abs(nhwc[3]! - (1 - 0.485) / 0.229) < 1e-5);
 });
 

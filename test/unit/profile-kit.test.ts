@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { profileModel } from '../../src/onnx/profile.js';
+import { profileModel } from '../../src/profile/profile.js';
 
 const KIT = process.env.DNNBENCH_KIT ?? path.resolve('../shared/kit');
 const model = (f: string) => path.join(KIT, 'models', f);

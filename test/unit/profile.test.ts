@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildModel, type BuildSpec } from '../../src/onnx/build-model.js';
-import { profileModel } from '../../src/onnx/profile.js';
+import { profileModel } from '../../src/profile/profile.js';
 
 let dir: string;
 before(async () => {

@@ -8,12 +8,12 @@ import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { readShard, writeShardFile } from '../../src/dataset/arrow-shards.js';
-import type { DatasetManifest } from '../../src/dataset/prepare.js';
+import { readShard, writeShardFile } from '../../src/prepare/arrow-shards.js';
+import type { DatasetManifest } from '../../src/prepare/prepare.js';
 import { InputError } from '../../src/errors.js';
-import { localPathOf, locationOf } from '../../src/storage/location.js';
-import { localDataset } from '../../src/storage/shard-cache.js';
-import { sha256File } from '../../src/storage/sha256-file.js';
+import { localPathOf, locationOf } from '../../src/results/location.js';
+import { localDataset } from '../../src/prepare/shard-cache.js';
+import { sha256File } from '../../src/prepare/sha256-file.js';
 
 const CROP = 8;
 let root: string;

@@ -9,8 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
-import { readShard, writeShard, writeShardFile, type ImageShard } from '../../src/dataset/arrow-shards.js';
-import { openShard } from '../../src/dataset/shard-reader.js';
+import { readShard, writeShard, writeShardFile, type ImageShard } from '../../src/prepare/arrow-shards.js';
+import { openShard } from '../../src/prepare/shard-reader.js';
 
 let dir: string;
 before(async () => {

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { InputError } from '../../src/errors.js';
-import { presetSpec } from '../../src/spec/presets.js';
-import { loadStudySpecFile, parseStudySpec, resolveSpec, specHash } from '../../src/spec/study-spec.js';
+import { presetSpec } from '../../src/study/presets.js';
+import { loadStudySpecFile, parseStudySpec, resolveSpec, specHash } from '../../src/study/study-spec.js';
 
 const minimal = { models: ['mobilenetv2-12-int8'], devices: [{ queue: 'cpu-x86_64', accuracy: true }] };
 

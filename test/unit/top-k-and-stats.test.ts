@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { latencyStats, percentile } from '../../src/inference/latency-stats.js';
-import { topK } from '../../src/inference/top-k.js';
+import { latencyStats, percentile } from '../../src/latency/latency-stats.js';
+import { topK } from '../../src/accuracy/top-k.js';
 
 test('topK: best first, ties to the lower index, NaN never wins', () => {
   assert.deepEqual(topK([0.1, 0.9, 0.3, 0.9, 0.5], 3), [1, 3, 4]);

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseTrtexecProfile, parseTrtexecTimes, runTrtexec, trtexecArgs } from '../../src/runtimes/trtexec.js';
+import { parseTrtexecProfile, parseTrtexecTimes, runTrtexec, trtexecArgs } from '../../src/runtime/trtexec.js';
 import { ROOT } from '../helpers/cli.js';
 
 const fixtures = path.join(ROOT, 'test/fixtures/trtexec');

@@ -80,7 +80,7 @@ def weights_of(arch: str):
 
 
 def preprocessing_of(weights) -> dict[str, Any]:
-    """dnnbench's Preprocessing (src/spec/study-spec.ts) from the weights' own eval transform."""
+    """dnnbench's Preprocessing (src/study/study-spec.ts) from the weights' own eval transform."""
     t = weights.transforms()
     return {
         "resize": int(t.resize_size[0]),

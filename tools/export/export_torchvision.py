@@ -52,7 +52,7 @@ class UsageError(Exception):
 
 
 def default_out() -> Path:
-    """dnnbench's model cache: <DNNBENCH_DATA or data/>/cache/models (src/catalog/catalog.ts looks there)."""
+    """dnnbench's model cache: <DNNBENCH_DATA or data/>/cache/models (src/study/catalog.ts looks there)."""
     data = Path(os.environ.get("DNNBENCH_DATA", ROOT / "data"))
     return data.resolve() / "cache" / "models"
 

@@ -1,0 +1,55 @@
+import { fork } from 'node:child_process';
+import type { ResolvedModel } from '../study/catalog.js';
+import type { Provider } from '../runtime/onnx-session.js';
+import type { TimingSpec } from '../study/study-spec.js';
+import type { CellMeasurement } from './measure-cell.js';
+
+/** What a cell's own process needs: paths and plain data (it reads the shard itself). */
+export interface IsolatedCellRequest {
+  model: ResolvedModel;
+  modelPath: string;
+  batchSize: number;
+  timing: TimingSpec;
+  provider: Provider;
+  threads?: number;
+  shardFile: string;
+  crop: number;
+}
+
+export type ChildMessage = { progress: true } | { result: CellMeasurement } | { error: string };
+
+/**
+ * Measures one latency cell in a fresh Node process (timing.isolation 'process', the default), so
+ * that earlier cells leave no trace in it. Memory above all: after VGG-19 and ConvNeXt-T cells, a
+ * SqueezeNet 1.1 cell measured in the same process peaked at 388 MB against 184 MB in its own
+ * (the allocator keeps what the large models freed; `npm run bench:isolation`), and the memory
+ * fit reads those peaks (papers preset: m0 804 → 309 MB, docs/studies/epyc-2vcpu-avx512). Every
+ * cell also starts from the same process state. Costs under a second per cell
+ * (0.7 s here: Node, onnxruntime, the shard, the session).
+ * `onProgress` fires as the child reports; `signal` kills the child.
+ */
+export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: () => void, signal?: AbortSignal): Promise<CellMeasurement> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL('./cell-child.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    let stderr = '';
+    let settled: { ok: CellMeasurement } | { err: Error } | undefined;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+    const abort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
+    child.on('message', (m: ChildMessage) => {
+      if ('progress' in m) onProgress?.();
+      else if ('result' in m) settled = { ok: m.result };
+      else settled = { err: new Error(m.error) };
+    });
+    child.on('error', (err) => { settled ??= { err }; });
+    child.on('exit', (code, sig) => {
+      signal?.removeEventListener('abort', abort);
+      if (settled && 'ok' in settled) return resolve(settled.ok);
+      if (settled) return reject(settled.err);
+      if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      const last = stderr.trim().split('\n').slice(-3).join(' | ');
+      reject(new Error(`the cell's process ended without a result (${sig ? `signal ${sig}` : `exit code ${code}`})${last ? `: ${last}` : ''}`));
+    });
+    child.send(req);
+  });
+}
