@@ -11,11 +11,13 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import ort from 'onnxruntime-node';
 import { resolveModel } from '../src/study/catalog.js';
 import { dataDir, kitDir, PROJECT_ROOT } from '../src/config/settings.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
 import { describeDevice } from '../src/host/describe-device.js';
+import { probeHost } from '../src/host/probe-host.js';
+import { runtimeFacts } from '../src/runtime/registry.js';
+import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { evaluateAccuracy } from '../src/accuracy/evaluate-accuracy.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { referencePython } from '../test/helpers/reference.js';
@@ -37,7 +39,7 @@ const { dir: datasetDir, manifest } = await prepareDataset({
   images: await kitImages(kit, set), geometry: { resize: 256, crop: 224 }, resizeFilter: 'linear',
   labelSource: `${kit}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
 });
-const device = await describeDevice('cpu');
+const device = describeDevice('cpu', await probeHost(), runtimeFacts().onnxruntime);
 const vnni = device.cpu_simd_flags.some((f) => /vnni/i.test(f));
 const python = await referencePython();
 
@@ -54,7 +56,7 @@ const rows: string[] = [];
 for (const id of args.models!.split(',')) {
   const model = await resolveModel(id, kit);
   const ours = await evaluateAccuracy({
-    model, datasetDir, manifest, batchSize: Number(args.batch), session: { provider: 'cpu' },
+    model, datasetDir, manifest, batchSize: Number(args.batch), runtime: onnxruntime, session: { provider: 'cpu' },
     rebatchCacheDir: path.join(dataDir(), 'cache', 'rebatched'),
   });
   const ref = await referenceAccuracy(model);
@@ -71,7 +73,7 @@ const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on commit ${await git('rev-parse', '--short', 'HEAD')}` +
     `${dirty ? ' with uncommitted changes in src/prepare, src/accuracy or src/inputs' : ''}; dataset pipeline ` +
     `${v.pipeline ?? 1}, resampler ${v.resampler ?? `sharp ${v.sharp} / libvips ${v.libvips}`}${manifest.pilFilter ? `, PIL filter ${manifest.pilFilter}` : ''}; ` +
-    `kit set ${set}, ${manifest.n} images (${manifest.failed.length} failed); onnxruntime-node ${ort.env.versions.node}, CPU ${device.cpu_model} ` +
+    `kit set ${set}, ${manifest.n} images (${manifest.failed.length} failed); onnxruntime-node ${runtimeFacts().onnxruntime.version}, CPU ${device.cpu_model} ` +
     `(${vnni ? 'with' : 'without'} VNNI), batch ${args.batch}.`,
   '',
   '| model | n | top-1 dnnbench | top-1 reference | Δ top-1 (points) | top-5 dnnbench | top-5 reference | Δ top-5 | within 0.5 |',

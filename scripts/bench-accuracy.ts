@@ -28,7 +28,8 @@ import { readShard } from '../src/prepare/arrow-shards.js';
 import { prepareDataset, type DatasetManifest } from '../src/prepare/prepare.js';
 import { evaluateAccuracy } from '../src/accuracy/evaluate-accuracy.js';
 import { openForBatch } from '../src/accuracy/model-for-batch.js';
-import { makeInput, runScores } from '../src/runtime/onnx-session.js';
+import { makeInput, runScores } from '../src/runtime/classifier.js';
+import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { kitImages } from '../src/prepare/kit.js';
 
 const { values: args } = parseArgs({ options: {
@@ -57,7 +58,7 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-bench-accuracy-'));
 
 /** Σ of onnxruntime run times over the evaluation's batches, each input built before its clock starts. */
 async function pureInference(model: ResolvedModel, m: DatasetManifest): Promise<{ images: number; seconds: number }> {
-  const { m: s, batchSize } = await openForBatch(model, batch, session, rebatchCacheDir);
+  const { m: s, batchSize } = await openForBatch(onnxruntime, model, batch, session, rebatchCacheDir);
   const crop = m.geometry.crop;
   const per = crop * crop * 3;
   let seconds = 0;
@@ -75,14 +76,14 @@ async function pureInference(model: ResolvedModel, m: DatasetManifest): Promise<
       }
     }
   } finally {
-    await s.session.release();
+    await s.handle.dispose();
   }
   return { images, seconds };
 }
 
 async function endToEnd(model: ResolvedModel, round: number): Promise<{ images: number; seconds: number; busy: number; batchSize: number; normalisedOn: string }> {
   const r = await evaluateAccuracy({
-    model, datasetDir, manifest, batchSize: batch, rebatchCacheDir,
+    model, datasetDir, manifest, batchSize: batch, rebatchCacheDir, runtime: onnxruntime,
     session: args.spinning ? { ...session, spinning: args.spinning === 'on' } : session,
     predictions: { dir: path.join(work, `${model.id}-${round}`), device: 'bench' },
     normalise: args.normalise as 'helper' | 'runner' | undefined,

@@ -16,11 +16,12 @@ import { resolveModel } from '../src/study/catalog.js';
 import { dataDir, kitDir } from '../src/config/settings.js';
 import { readShard } from '../src/prepare/arrow-shards.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
-import { makeInput, openModel } from '../src/runtime/onnx-session.js';
+import { makeInput, openClassifier } from '../src/runtime/classifier.js';
+import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { measureLatency } from '../src/latency/measure-latency.js';
 import { profileModel } from '../src/profile/profile.js';
-import { rebatchModel } from '../src/onnx/rebatch.js';
+import { fileForBatch } from '../src/onnx/rebatch.js';
 
 const run = promisify(execFile);
 const { values: args } = parseArgs({ options: {
@@ -51,13 +52,15 @@ for (const id of args.models!.split(',')) {
   const model = await resolveModel(id, kit);
   const flops = (await profileModel(model.path)).flops;
   for (const b of args.batches!.split(',').map(Number)) {
-    const probe = await openModel(model.path, { provider: 'cpu', threads: 1 });
-    const file = probe.fixedBatch !== null && probe.fixedBatch !== b ? await rebatchModel(model.path, path.join(dataDir(), 'cache', 'rebatched')) : model.path;
+    const probe = await openClassifier(onnxruntime, model.path, { provider: 'cpu', threads: 1 });
+    const batchFile = await fileForBatch(model.path, probe.fixedBatch, b, path.join(dataDir(), 'cache', 'rebatched'));
+    if (batchFile.batchSize !== b) throw new Error(batchFile.note);
+    const file = batchFile.path;
     // The exact input bytes our harness feeds, saved for Python.
     const per = 224 * 224 * 3;
     const tiled = new Uint8Array(b * per).map((_, i) => crops.pixels[i % (crops.n * per)]!);
     const tensor = makeInput(probe, tiled, b, 224, model.preprocessing).tensor;
-    await probe.session.release();
+    await probe.handle.dispose();
     const raw = path.join(work, `${id}-${b}.raw`);
     const data = tensor.data as Float32Array | Uint16Array;
     await writeFile(raw, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -67,7 +70,7 @@ for (const id of args.models!.split(',')) {
     let pyRuns = 0;
     for (let r = 0; r < Number(args.rounds); r++) {
       const m = await measureLatency({
-        model, modelPath: file, batchSize: b, timing, session: { provider: 'cpu', threads: THREADS },
+        model, modelPath: file, batchSize: b, timing, runtime: onnxruntime, session: { provider: 'cpu', threads: THREADS },
         crops: { pixels: tiled, n: b, crop: 224 }, power: { sampler: null, reason: 'not measured in this benchmark' },
       });
       node.push(m.p50_ms);

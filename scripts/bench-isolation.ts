@@ -16,6 +16,7 @@ import { readShard } from '../src/prepare/arrow-shards.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { measureCellInProcess } from '../src/latency/cell-process.js';
+import { probeHost } from '../src/host/probe-host.js';
 import { measureCell } from '../src/latency/measure-cell.js';
 
 const { values: args } = parseArgs({ options: {
@@ -29,6 +30,7 @@ const { dir, manifest } = await prepareDataset({
   cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
 });
 const shardFile = path.join(dir, manifest.shards[0]!.file);
+const host = await probeHost();
 const shard = await readShard(shardFile, 224);
 const crops = { pixels: shard.pixels, n: shard.ids.length, crop: 224 };
 const threads = os.availableParallelism();
@@ -41,7 +43,7 @@ async function inWorker(model: ResolvedModel, b: number, t = timing): Promise<Ce
   return cell(await measureCell({ model, modelPath: model.path, batchSize: b, timing: t, provider: 'cpu', threads, crops, power: noPower }));
 }
 async function inProcess(model: ResolvedModel, b: number): Promise<Cell> {
-  return cell(await measureCellInProcess({ model, modelPath: model.path, batchSize: b, timing, provider: 'cpu', threads, shardFile, crop: 224 }));
+  return cell(await measureCellInProcess({ model, modelPath: model.path, batchSize: b, timing, provider: 'cpu', threads, shardFile, crop: 224, host }));
 }
 
 const small = await resolveModel(args.small!, kit);

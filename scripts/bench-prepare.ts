@@ -303,6 +303,7 @@ async function fidelity(): Promise<void> {
     key: 'vips', geometry, resizeFilter: 'linear', labelSource: 'kit', n: kit227.length, failed: [], shards: vipsShards,
     versions: { sharp: sharp.versions.sharp, libvips: sharp.versions.vips ?? '' },
   };
+  const { onnxruntime: runtime } = await import('../src/runtime/onnxruntime.js');
   const session = { provider: 'cpu' as const, threads: os.availableParallelism() };
   const rebatchCacheDir = path.join(dataDir(), 'cache', 'rebatched');
   console.log(`\n## Top-1 on the kit's val_227 (N = ${kit227.length}), ${os.cpus()[0]?.model}`);
@@ -310,8 +311,8 @@ async function fidelity(): Promise<void> {
   console.log('|---|---|---|---|---|---|---|');
   for (const id of args.models!.split(',')) {
     const model = await resolveModel(id, kit);
-    const a = await evaluateAccuracy({ model, datasetDir: oursDir, manifest: oursManifest, batchSize: 32, session, rebatchCacheDir });
-    const v = await evaluateAccuracy({ model, datasetDir: vipsDir, manifest: vipsManifest, batchSize: 32, session, rebatchCacheDir });
+    const a = await evaluateAccuracy({ model, datasetDir: oursDir, manifest: oursManifest, batchSize: 32, runtime, session, rebatchCacheDir });
+    const v = await evaluateAccuracy({ model, datasetDir: vipsDir, manifest: vipsManifest, batchSize: 32, runtime, session, rebatchCacheDir });
     const ref = JSON.parse((await run(python, [
       'scripts/python/reference_accuracy.py', '--kit', kit, '--model', model.path,
       '--preprocessing', JSON.stringify(model.preprocessing), '--output', JSON.stringify(model.output),

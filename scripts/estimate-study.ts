@@ -14,14 +14,16 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
 import { resolveModel, type ResolvedModel } from '../src/study/catalog.js';
 import { dataDir, kitDir } from '../src/config/settings.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { measureCellInProcess } from '../src/latency/cell-process.js';
+import { probeHost } from '../src/host/probe-host.js';
 import { presetSpec } from '../src/study/presets.js';
 import { parseStudySpec, type TimingSpec } from '../src/study/study-spec.js';
+import { onnxruntime } from '../src/runtime/onnxruntime.js';
+import type { ModelHandle, Tensor } from '../src/runtime/runtime.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -32,16 +34,18 @@ const timing: TimingSpec = opt('--timing')
   : spec.timing;
 const accuracyImages = (await kitImages(spec.dataset.kit ?? kitDir(), spec.dataset.set, spec.dataset.limit)).length;
 
-async function timeRun(session: ort.InferenceSession, model: ResolvedModel, b: number): Promise<number> {
+async function timeRun(handle: ModelHandle, model: ResolvedModel, b: number): Promise<number> {
   const { crop, layout } = model.preprocessing;
   const dims = layout === 'NCHW' ? [b, 3, crop, crop] : [b, crop, crop, 3];
-  const type = session.inputMetadata[0]?.isTensor && session.inputMetadata[0].type === 'float16' ? 'float16' : 'float32';
+  const input = handle.inputs[0]!;
   const n = dims.reduce((a, x) => a * x, 1);
-  const data = type === 'float16' ? new Uint16Array(n).fill(0x3c00) : Float32Array.from({ length: n }, () => Math.random() - 0.5);
-  const feeds = { [session.inputNames[0]!]: new ort.Tensor(type, data, dims) };
-  await session.run(feeds);
+  const tensor: Tensor = input.dtype === 'float16'
+    ? { type: 'float16', data: new Uint16Array(n).fill(0x3c00), dims }
+    : { type: 'float32', data: Float32Array.from({ length: n }, () => Math.random() - 0.5), dims };
+  const feeds = { [input.name]: tensor };
+  await handle.run(feeds);
   const t0 = performance.now();
-  await session.run(feeds);
+  await handle.run(feeds);
   return (performance.now() - t0) / 1000;
 }
 
@@ -57,9 +61,10 @@ async function measureChildStart(): Promise<number> {
     images: await kitImages(spec.dataset.kit ?? kitDir(), 'val_227', 8), geometry: { resize: model.preprocessing.resize, crop: model.preprocessing.crop },
     resizeFilter: 'linear', labelSource: `${spec.dataset.kit ?? kitDir()}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
   });
+  const host = await probeHost();
   const t0 = performance.now();
   await measureCellInProcess({
-    model, modelPath: model.path, batchSize: 1, provider: 'cpu', threads: 1, shardFile: path.join(dir, manifest.shards[0]!.file), crop: model.preprocessing.crop,
+    model, modelPath: model.path, batchSize: 1, provider: 'cpu', threads: 1, shardFile: path.join(dir, manifest.shards[0]!.file), crop: model.preprocessing.crop, host,
     timing: { warmupRuns: 0, warmupSeconds: 0, minRuns: 1, minSeconds: 0 },
   });
   return (performance.now() - t0) / 1000;
@@ -74,13 +79,12 @@ let total = 0;
 for (const ref of spec.models) {
   const model = await resolveModel(ref, spec.dataset.kit ?? kitDir());
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(model.path, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
+  const handle = await onnxruntime.open(model.path, { threads, interOpThreads: 1, executionMode: 'sequential', graphOptimization: 'all' });
   const create = (performance.now() - t0) / 1000;
   // Fixed-batch models are timed at batch 1 only; their re-batched copies behave like the rest.
-  const dynamic = typeof session.inputMetadata[0] === 'object' && session.inputMetadata[0].isTensor && typeof session.inputMetadata[0].shape[0] !== 'number';
-  const t1 = await timeRun(session, model, 1);
-  const per8 = dynamic ? (await timeRun(session, model, 8)) / 8 : t1;
-  await session.release();
+  const t1 = await timeRun(handle, model, 1);
+  const per8 = handle.fixedBatch === null ? (await timeRun(handle, model, 8)) / 8 : t1;
+  await handle.dispose();
   const perImage = (b: number) => (b >= 8 ? per8 : t1 + ((per8 - t1) * (b - 1)) / 7);
   const sweep = spec.batchSizes.reduce((s, b) => s + cellSeconds(perImage(b) * b, create), 0);
   const accuracy = spec.devices[0]?.accuracy && model.weights !== 'random' ? create + accuracyImages * per8 : 0;

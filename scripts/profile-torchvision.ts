@@ -7,10 +7,10 @@
  *   node --import tsx scripts/profile-torchvision.ts [id ...]
  *
  * Exits 1 if a model's MACs are off by more than 2% or its parameters are not reconciled exactly
- * (src/study/export-check.ts); a model that has not been exported is listed and skipped.
+ * (src/profile/export-check.ts); a model that has not been exported is listed and skipped.
  */
 import { loadCatalog } from '../src/study/catalog.js';
-import { checkExport, type ExportCheck } from '../src/study/export-check.js';
+import { checkExport, type ExportCheck } from '../src/profile/export-check.js';
 import { exportedFiles, readExportSidecar, type ExportSidecar } from '../src/study/export-sidecar.js';
 import { loadOnnxModel } from '../src/onnx/onnx-proto.js';
 import { profileLoadedModel } from '../src/profile/profile.js';

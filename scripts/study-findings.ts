@@ -10,7 +10,9 @@
  */
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { FitRow } from '../src/analysis/fit-rows.js';
 import { leaveOneOut, linearFit, rSquared } from '../src/analysis/regression.js';
+import type { ReadRow, StudyTableName } from '../src/results/schema.js';
 
 const dir = path.resolve(process.argv[2] ?? '');
 if (!process.argv[2]) {
@@ -18,7 +20,7 @@ if (!process.argv[2]) {
   process.exit(2);
 }
 const db = await (await DuckDBInstance.create(':memory:')).connect();
-const t = (name: string) => `'${path.join(dir, `${name}.parquet`)}'`;
+const t = (name: StudyTableName) => `'${path.join(dir, `${name}.parquet`)}'`;
 async function rows<T>(sql: string): Promise<T[]> {
   return (await db.runAndReadAll(sql)).getRowObjectsJS() as T[];
 }
@@ -34,9 +36,9 @@ function table(head: string[], body: (string | number)[][]): void {
 }
 
 // --- the run ---------------------------------------------------------------------------------
-const [dev] = await rows<{ device: string; cpu_model: string; cpu_cores: number; cpu_simd_flags: string[]; onnxruntime_version: string }>(
+const [dev] = await rows<Pick<ReadRow<'devices'>, 'device' | 'cpu_model' | 'cpu_cores' | 'cpu_simd_flags' | 'onnxruntime_version'>>(
   `select device, cpu_model, cpu_cores, cpu_simd_flags, onnxruntime_version from ${t('devices')} limit 1`);
-const [study] = await rows<{ study_id: string; cells_expected: number; cells_done: number; missing_cells: string[]; spec_json: string }>(
+const [study] = await rows<Pick<ReadRow<'study'>, 'study_id' | 'cells_expected' | 'cells_done' | 'missing_cells' | 'spec_json'>>(
   `select study_id, cells_expected, cells_done, missing_cells, spec_json from ${t('study')}`);
 const statuses = await rows<{ status: string; n: bigint }>(`select status, count(*) n from ${t('latency')} group by all order by all`);
 const [noise] = await rows<{ runs_min: number; runs_med: number; spread_med: number; spread_p90: number; cv_med: number; threads: number }>(`
@@ -58,7 +60,7 @@ const points = await rows<Point>(`
          m.arithmetic_intensity intensity, l.precision, m.weights, m.architecture
   from ${t('latency')} l join ${t('models')} m using (model_id) where l.status = 'ok' order by l.batch_size, l.model_id`);
 const batches = [...new Set(points.map((p) => p.batch_size))].sort((a, b) => a - b);
-const fits = await rows<{ fit: string; batch_size: number; model_id: string | null; param: string; value: number | null; r2: number | null; n: number; status: string }>(
+const fits = await rows<Pick<FitRow, 'fit' | 'batch_size' | 'model_id' | 'param' | 'value' | 'r2' | 'n' | 'status'>>(
   `select fit, batch_size, model_id, param, value, r2, n, status from ${t('fits')}`);
 const fit = (name: string, b: number | null, param: string) => fits.find((r) => r.fit === name && r.batch_size === b && r.param === param && r.model_id === null);
 

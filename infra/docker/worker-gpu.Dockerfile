@@ -8,7 +8,7 @@ WORKDIR /opt/dnnbench
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  # The one install script this image runs on purpose: fetch the CUDA EP binaries (docs/GPU.md).
- && npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12
+ && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node --ignore-scripts=false
 COPY bin ./bin
 COPY src ./src
 COPY data/catalog.json ./data/catalog.json

@@ -1,19 +1,18 @@
 /**
  * The Parquet writers compared by scripts/bench-parquet.ts, each behind one function: rows in,
  * a file out. Every candidate starts from the same row objects (what writeStudyTables has: one
- * object per cell or sample), so the timings include each writer's own conversion.
+ * object per cell or sample), so the timings include each writer's own conversion. The pure-JS
+ * writers that lost the comparison (hyparquet-writer, parquetjs-lite, @dsnp/parquetjs) have left
+ * the dependencies; docs/PARQUET_WRITERS.md says at which commit their figures can be reproduced.
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { DuckDBInstance, DuckDBListType, DuckDBTimestampMillisecondsValue, VARCHAR } from '@duckdb/node-api';
 import {
   Bool, Field, Float64, Int32, Int64, List, Table, TimestampMillisecond, Utf8, tableToIPC, vectorFromArray, type DataType,
 } from 'apache-arrow';
 import * as parquetWasm from 'parquet-wasm';
-import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
 import { rowsToTable, writeParquet, type ColumnDefs } from '../../src/results/parquet-table.js';
 
 export type Kind = 'utf8' | 'int32' | 'int64' | 'float64' | 'bool' | 'timestamp_ms' | 'utf8_list';
@@ -27,7 +26,6 @@ export interface Candidate {
   write(file: string, rows: Row[], columns: Columns): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
 const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Installed version, read from node_modules (some packages do not export their package.json). */
 export const versionOf = (pkg: string): string =>
@@ -67,91 +65,6 @@ const dnnbenchCandidate: Candidate = {
   },
 };
 
-// ---- hyparquet-writer (pure JS, columnar) ----
-function hyparquetSchema(columns: Columns): SchemaElement[] {
-  const schema: SchemaElement[] = [{ name: 'root', num_children: columns.length }];
-  for (const [name, k] of columns) {
-    const o = { name, repetition_type: 'OPTIONAL' as const };
-    switch (k) {
-      case 'utf8': schema.push({ ...o, type: 'BYTE_ARRAY', converted_type: 'UTF8' }); break;
-      case 'int32': schema.push({ ...o, type: 'INT32' }); break;
-      case 'int64': schema.push({ ...o, type: 'INT64' }); break;
-      case 'float64': schema.push({ ...o, type: 'DOUBLE' }); break;
-      case 'bool': schema.push({ ...o, type: 'BOOLEAN' }); break;
-      case 'timestamp_ms': schema.push({ ...o, type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' }); break;
-      case 'utf8_list': schema.push(
-        { ...o, converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', repetition_type: 'OPTIONAL', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
-      ); break;
-    }
-  }
-  return schema;
-}
-
-/** Same encoding policy as dnnbench's writer: delta for non-repeating integers, byte-stream-split for doubles. */
-function tunedEncoding(values: unknown[], k: Kind): 'DELTA_BINARY_PACKED' | 'BYTE_STREAM_SPLIT' | undefined {
-  if (k !== 'int32' && k !== 'int64' && k !== 'float64') return undefined;
-  const distinct = new Set<unknown>();
-  for (const v of values) {
-    distinct.add(v);
-    if (distinct.size > Math.max(256, values.length / 1000)) return k === 'float64' ? 'BYTE_STREAM_SPLIT' : 'DELTA_BINARY_PACKED';
-  }
-  return undefined;
-}
-
-function hyparquet(codec: 'SNAPPY' | 'GZIP', tuned = false): Candidate {
-  return {
-    name: tuned ? 'hyparquet-writer tuned' : 'hyparquet-writer', pkg: 'hyparquet-writer', codec,
-    async write(file, rows, columns) {
-      const columnData = columns.map(([name, k]) => {
-        const data = rows.map((r) => r[name] ?? null);
-        const encoding = tuned ? tunedEncoding(data, k) : undefined;
-        return { name, data, ...(encoding ? { encoding } : {}) };
-      });
-      const buf = parquetWriteBuffer({
-        columnData, schema: hyparquetSchema(columns), codec,
-        compressors: { GZIP: (b: Uint8Array) => new Uint8Array(gzipSync(b)) },
-        rowGroupSize: 1_000_000,
-      });
-      await writeFile(file, new Uint8Array(buf));
-    },
-  };
-}
-
-// ---- parquetjs-lite and its maintained fork @dsnp/parquetjs (pure JS, row by row) ----
-interface ParquetJs {
-  ParquetSchema: new (fields: Record<string, unknown>) => unknown;
-  ParquetWriter: { openFile(schema: unknown, file: string, opts?: unknown): Promise<{ appendRow(r: Row): Promise<void>; close(): Promise<void> }> };
-}
-const PJ_TYPES: Record<Kind, string> = {
-  utf8: 'UTF8', int32: 'INT32', int64: 'INT64', float64: 'DOUBLE', bool: 'BOOLEAN', timestamp_ms: 'TIMESTAMP_MILLIS', utf8_list: 'UTF8',
-};
-
-function parquetjs(pkg: 'parquetjs-lite' | '@dsnp/parquetjs', codec: 'SNAPPY' | 'GZIP'): Candidate {
-  return {
-    name: pkg, pkg, codec,
-    async write(file, rows, columns) {
-      const mod = require(pkg) as ParquetJs;
-      const fields = Object.fromEntries(columns.map(([name, k]) => [name, {
-        type: PJ_TYPES[k], compression: codec, ...(k === 'utf8_list' ? { repeated: true } : { optional: true }),
-      }]));
-      const writer = await mod.ParquetWriter.openFile(new mod.ParquetSchema(fields), file, { rowGroupSize: 100_000 });
-      for (const r of rows) {
-        // These writers take no nulls inside repeated fields and want absent keys for nulls.
-        const row: Row = {};
-        for (const [name] of columns) {
-          const v = r[name];
-          if (v === null || v === undefined) continue;
-          row[name] = v;
-        }
-        await writer.appendRow(row);
-      }
-      await writer.close();
-    },
-  };
-}
-
 // ---- DuckDB (@duckdb/node-api): appender into an in-memory table, then COPY TO parquet ----
 const DUCK_TYPES: Record<Kind, string> = {
   utf8: 'VARCHAR', int32: 'INTEGER', int64: 'BIGINT', float64: 'DOUBLE', bool: 'BOOLEAN', timestamp_ms: 'TIMESTAMP_MS', utf8_list: 'VARCHAR[]',
@@ -190,6 +103,4 @@ const duckdbCandidate: Candidate = {
   },
 };
 
-export const CANDIDATES: Candidate[] = [
-  parquetWasmCandidate, dnnbenchCandidate, hyparquet('SNAPPY'), hyparquet('SNAPPY', true), hyparquet('GZIP'), parquetjs('parquetjs-lite', 'SNAPPY'), parquetjs('@dsnp/parquetjs', 'SNAPPY'), duckdbCandidate,
-];
+export const CANDIDATES: Candidate[] = [parquetWasmCandidate, dnnbenchCandidate, duckdbCandidate];

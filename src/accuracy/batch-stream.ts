@@ -31,7 +31,7 @@ let idle: Worker | undefined;
 /**
  * Starts (or reuses) the thread that reads and prepares batches and scores results, so that this
  * thread does little besides running the model (at most normalising raw crops between runs, see
- * EvaluateRequest.normalise): onnxruntime-node runs a session synchronously on the calling thread,
+ * EvaluateRequest.normalise): onnxruntime runs a session synchronously on the calling thread,
  * so nothing else overlaps inference here. Call it before creating the session: the thread loads
  * meanwhile.
  */

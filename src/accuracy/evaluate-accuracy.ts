@@ -1,9 +1,9 @@
 import os from 'node:os';
-import ort from 'onnxruntime-node';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DatasetManifest } from '../prepare/prepare.js';
 import { InputError } from '../errors.js';
-import { checkInputGeometry, runScores, type ModelSession, type SessionOptions } from '../runtime/onnx-session.js';
+import { checkInputGeometry, inputTensor, runScores, type Classifier, type ClassifierOptions } from '../runtime/classifier.js';
+import type { InProcessRuntime } from '../runtime/runtime.js';
 import { inThreadBatches, startBatchThread, type BatchStream, type EvaluationJob } from './batch-stream.js';
 import { openForBatch, type BatchSession } from './model-for-batch.js';
 import { partsExist } from './predictions.js';
@@ -39,7 +39,9 @@ export interface EvaluateRequest {
   /** Local file of each shard (a worker's verified cache copies); default: the manifest's files in datasetDir. */
   shardPaths?: string[];
   batchSize: number;
-  session: SessionOptions;
+  /** What runs the model: a runtime that runs it in this process, with the device's options. */
+  runtime: InProcessRuntime;
+  session: ClassifierOptions;
   /** Cache of re-batched copies; without it a fixed-batch graph runs at its own batch. */
   rebatchCacheDir?: string;
   /** Where per-image predictions go (one Parquet part per shard), and the device column's value. */
@@ -66,7 +68,7 @@ export interface EvaluateRequest {
 const FRESH: AccuracyProgress = { nextShard: 0, n: 0, correct1: 0, correct5: 0, nonFinite: 0 };
 
 /**
- * Top-1/top-5 over the dataset's shards. onnxruntime-node runs a batch synchronously on this
+ * Top-1/top-5 over the dataset's shards. onnxruntime runs a batch synchronously on this
  * thread, so a worker thread reads the shards' crops, ranks the scores and writes predictions
  * meanwhile (batch-stream.ts); crops are normalised there too, or here between runs when the host
  * has no core to spare (see EvaluateRequest.normalise).
@@ -85,7 +87,7 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     // With a helper thread, onnxruntime's threads must not spin between ops: on a machine with as
     // many cores as intra-op threads they would take the CPU the helper prepares batches with.
     const session = thread ? { ...req.session, spinning: req.session.spinning ?? false } : req.session;
-    opened = await openForBatch(model, req.batchSize, session, req.rebatchCacheDir);
+    opened = await openForBatch(req.runtime, model, req.batchSize, session, req.rebatchCacheDir);
     const { m, batchSize } = opened;
     checkInputGeometry(m, model.path, model.preprocessing, crop);
     checkDeclaredOutput(m, model);
@@ -105,7 +107,6 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     const started = performance.now();
     stream = thread ? thread.begin(job, onShard) : inThreadBatches(job, onShard);
     const label = `${model.id} (${model.path})`;
-    const dims = (rows: number) => (model.preprocessing.layout === 'NCHW' ? [rows, 3, crop, crop] : [rows, crop, crop, 3]);
     let inferenceMs = 0;
     const runner = job.rawCrops ? runnerInputs(model.preprocessing, m.inputDtype, crop) : undefined;
     for (let b = await stream.next(); b; b = await stream.next()) {
@@ -114,7 +115,7 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
       if (b.n > 0) {
         const data = runner ? runner.build(b.data as Uint8Array, b.n, b.rows) : b.data as Float32Array | Uint16Array;
         const t0 = performance.now();
-        scores = await runScores(m, label, new ort.Tensor(m.inputDtype, data, dims(b.rows)), b.rows, model.output);
+        scores = await runScores(m, label, inputTensor(m, data, b.rows, crop, model.preprocessing), b.rows, model.output);
         inferenceMs += performance.now() - t0;
       }
       stream.done(b, scores);
@@ -130,7 +131,7 @@ export async function evaluateAccuracy(req: EvaluateRequest): Promise<AccuracyRe
     };
   } finally {
     await (stream ?? thread)?.close();
-    await opened?.m.session.release();
+    await opened?.m.handle.dispose();
   }
 }
 
@@ -148,13 +149,11 @@ async function startingPoint(req: EvaluateRequest): Promise<AccuracyProgress> {
  * Fails before any image is read when the graph declares an output that cannot be one row of
  * class scores per image (e.g. [N,10]); undeclared or symbolic dims are left to the first run.
  */
-function checkDeclaredOutput(m: ModelSession, model: ResolvedModel): void {
-  const meta = m.session.outputMetadata.find((o) => o.name === m.outputName);
-  if (!meta?.isTensor) return;
-  const dims = meta.shape.slice(1);
+function checkDeclaredOutput(m: Classifier, model: ResolvedModel): void {
+  const dims = m.outputDims.slice(1);
   if (dims.some((d) => typeof d !== 'number')) return;
   const perImage = (dims as number[]).reduce((a, b) => a * b, 1);
   if (perImage !== model.output.classes) {
-    throw new InputError(`model ${model.id} (${model.path}): output "${m.outputName}" has shape [${meta.shape.join(',')}]; expected [N,${model.output.classes}] (or with trailing 1s) for ${model.output.classes} classes`);
+    throw new InputError(`model ${model.id} (${model.path}): output "${m.outputName}" has shape [${m.outputDims.join(',')}]; expected [N,${model.output.classes}] (or with trailing 1s) for ${model.output.classes} classes`);
   }
 }

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { safeName } from '../results/cells.js';
 import { rowsToTable, writeParquet } from '../results/parquet-table.js';
-import { PREDICTION_COLUMNS } from '../results/study-tables.js';
+import { TABLES } from '../results/schema.js';
 import type { ImagePrediction } from './score-rows.js';
 
 /** `<out>/predictions/<model>/<device>/`: one Parquet part per dataset shard. */
@@ -20,7 +20,7 @@ export function partFile(dir: string, shard: number): string {
 
 export async function writePredictionsPart(dir: string, shard: number, rows: ImagePrediction[], modelId: string, device: string): Promise<void> {
   const full = rows.map((r) => ({ model_id: modelId, device, ...r }));
-  await writeParquet(partFile(dir, shard), rowsToTable(full, PREDICTION_COLUMNS), { 'dnnbench.table': 'predictions' });
+  await writeParquet(partFile(dir, shard), rowsToTable(full, TABLES.predictions, 'predictions'), { 'dnnbench.table': 'predictions' });
 }
 
 /** True when the parts of shards 0..n−1 all exist: only then may an attempt skip those shards. */

@@ -2,7 +2,7 @@
  * The evaluation's helper thread: reads shards and builds model inputs ahead of the model (or
  * hands over the crops as they are, for the model's thread to normalise between runs), and ranks
  * the scores that come back, writing each shard's predictions part. The thread that runs
- * the model (onnxruntime-node blocks it during each run) does nothing else. Messages:
+ * the model (onnxruntime blocks it during each run) does nothing else. Messages:
  *   main → here:  { job } to start; { scores, buffer } after each run (the input buffer comes back
  *                 for reuse, which also lets one more batch be prepared); { finish } after the last.
  *   here → main:  { batch } (its buffer transferred), then { exhausted } after the last one;

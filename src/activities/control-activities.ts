@@ -2,7 +2,6 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import { resolveModel, loadCatalog, type ResolvedModel } from '../study/catalog.js';
-import { dataDir, kitDir } from '../config/settings.js';
 import { listImageSource } from '../prepare/image-sources.js';
 import { prepareDataset } from '../prepare/prepare.js';
 import { kitImages } from '../prepare/kit.js';
@@ -11,7 +10,7 @@ import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { ModelCell } from '../results/cell-types.js';
-import { writeStudyTables, type StudySummary } from '../results/study-tables.js';
+import { writeStudyTables, type StudySummary } from '../analysis/study-tables.js';
 import type { ResolvedStudySpec } from '../study/study-spec.js';
 import { locationOf, localPathOf, type Location } from '../results/location.js';
 import { classifyFailures } from './failures.js';
@@ -30,13 +29,21 @@ export interface DatasetRef {
   name: string;
 }
 
+/** What control activities are built from: no module globals, no environment reads. */
+export interface ControlActivityDeps {
+  /** Root of what this worker caches (settings' DNNBENCH_DATA): prepared datasets. */
+  dataDir: string;
+  /** The kit a spec without `dataset.kit` reads (settings' DNNBENCH_KIT). */
+  kitDir: string;
+}
+
 /** Activities that need no particular hardware: they run on the control queue beside the workflows. */
-export function createControlActivities() {
+export function createControlActivities(deps: ControlActivityDeps) {
   return {
     /** Resolves every model reference to a file and its preprocessing; any bad one fails the study at once. */
     async planStudy(spec: ResolvedStudySpec): Promise<StudyPlan> {
       return classifyFailures(async () => {
-        const kit = path.resolve(spec.dataset.kit ?? kitDir());
+        const kit = path.resolve(spec.dataset.kit ?? deps.kitDir);
         const models = await Promise.all(spec.models.map((ref) => resolveModel(ref, kit)));
         const ids = models.map((m) => m.id);
         const dup = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -62,7 +69,7 @@ export function createControlActivities() {
         try {
           const { dir, manifest } = await prepareDataset({
             images: source.images, failedInputs: source.failed, geometry: req.geometry, resizeFilter: ds.resizeFilter,
-            labelSource: source.labelSource, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
+            labelSource: source.labelSource, cacheRoot: path.join(deps.dataDir, 'cache', 'datasets'),
             onShard: (done, total) => { progress = { done, total }; heartbeat(progress); },
             signal: Context.current().cancellationSignal,
           });

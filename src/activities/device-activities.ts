@@ -2,40 +2,56 @@ import os from 'node:os';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import type { ResolvedModel } from '../study/catalog.js';
-import { dataDir } from '../config/settings.js';
 import { readShard } from '../prepare/arrow-shards.js';
 import { describeDevice } from '../host/describe-device.js';
+import type { DeviceLock } from '../host/device-lock.js';
+import type { HostFacts } from '../host/probe-host.js';
+import { deviceRuntime, inProcessRuntime, providerColumn, runtimeFacts } from '../runtime/registry.js';
+import type { DeviceRuntime } from '../runtime/runtime.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../accuracy/evaluate-accuracy.js';
 import { predictionsDir } from '../accuracy/predictions.js';
-import { openModel, type Provider } from '../runtime/onnx-session.js';
 import { measureCellInProcess } from '../latency/cell-process.js';
 import { measureCell } from '../latency/measure-cell.js';
-import { rebatchModel } from '../onnx/rebatch.js';
+import { fileForBatch } from '../onnx/rebatch.js';
+import { describeModelIo } from '../onnx/model-io.js';
+import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import { discoverPowerSampler } from '../latency/power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import { localPathOf } from '../results/location.js';
 import { localDataset, localShardOf, readDatasetManifest, type ShardCacheOptions } from '../prepare/shard-cache.js';
-import { withDeviceLock } from '../workers/device-lock.js';
 import type { DatasetRef } from './control-activities.js';
 import { classifyFailures } from './failures.js';
 
-export interface DeviceCellRequest {
+/** A device's cell: its runtime, provider and threads (DeviceRuntime) are the device spec's. */
+export interface DeviceCellRequest extends DeviceRuntime {
   device: string;
   outDir: string;
   model: ResolvedModel;
   dataset: DatasetRef;
-  provider: Provider;
-  threads?: number;
+}
+
+/** What device activities are built from: no module globals, no environment reads. */
+export interface DeviceActivityDeps {
+  /** Root of this worker's caches (settings' DNNBENCH_DATA): shards fetched, re-batched models. */
+  dataDir: string;
+  /** One timing at a time on this host, shared by every device worker of the process. */
+  lock: DeviceLock;
+  /** What this host has, probed once when the worker set started. */
+  host: HostFacts;
 }
 
 /** Activities pinned to hardware: a worker runs them only for the device queue it serves. */
-export function createDeviceActivities() {
+export function createDeviceActivities(deps: DeviceActivityDeps) {
+  const rebatchCacheDir = path.join(deps.dataDir, 'cache', 'rebatched');
+  /** This worker's shard cache; datasets its own control activities prepared are read in place. */
+  const shardCacheOptions = (onShard?: (done: number, total: number) => void): ShardCacheOptions =>
+    ({ cacheDir: path.join(deps.dataDir, 'cache', 'shards'), localRoot: deps.dataDir, onShard });
   return {
     async describeDevice(req: { device: string; outDir: string }): Promise<DeviceCell> {
       const file = cellPath(localPathOf(req.outDir, 'results'), 'devices', req.device);
-      const cell = await describeDevice(req.device);
+      const cell = describeDevice(req.device, deps.host, runtimeFacts().onnxruntime);
       await writeCell(file, cell);
       return cell;
     },
@@ -46,7 +62,7 @@ export function createDeviceActivities() {
      * shard; a retried attempt (the worker was killed) resumes from there.
      */
     async evaluateAccuracy(req: DeviceCellRequest & { batchSize: number }): Promise<AccuracyCell> {
-      return classifyFailures(() => withDeviceLock(async () => {
+      return classifyFailures(() => deps.lock.run(async () => {
         const outDir = localPathOf(req.outDir, 'results');
         const file = cellPath(outDir, 'accuracy', req.device, req.model.id);
         const done = await readCell<AccuracyCell>(file);
@@ -56,11 +72,17 @@ export function createDeviceActivities() {
         // Heartbeats while fetching carry the resume point on: a retry must not lose it.
         const { manifest, shardPaths, fetched } = await localDataset(req.dataset.uri, shardCacheOptions(() => heartbeat(resume)));
         if (fetched) ctx.log.info(`fetched ${fetched} dataset shards of ${req.dataset.name} into this worker's cache`);
+        // trtexec only times models, in its own process, and returns no scores: a trtexec device's
+        // accuracy is onnxruntime's on the CPU, as it always was (docs/GPU.md).
+        const runtime = deviceRuntime(req);
+        const scoring = runtime.kind === 'in-process'
+          ? { runtime, session: { provider: req.provider, threads: req.threads } }
+          : { runtime: inProcessRuntime('onnxruntime'), session: { provider: 'cpu' as const, threads: req.threads } };
         const started = performance.now();
         const result = await evaluateAccuracy({
           model: req.model, datasetDir: localPathOf(req.dataset.uri, 'dataset'), shardPaths, manifest, batchSize: req.batchSize,
-          session: { provider: req.provider, threads: req.threads }, resume,
-          rebatchCacheDir: path.join(dataDir(), 'cache', 'rebatched'),
+          ...scoring, resume,
+          rebatchCacheDir,
           predictions: { dir: predictionsDir(outDir, req.model.id, req.device), device: req.device },
           onShardDone: (progress) => heartbeat(progress),
           onBatchDone: (progress) => heartbeat(progress),
@@ -71,7 +93,7 @@ export function createDeviceActivities() {
         const cell: AccuracyCell = {
           model_id: req.model.id, device: req.device, n_images: result.n, n_failed: manifest.failed.length,
           n_non_finite: result.nonFinite, top1: result.top1, top5: result.top5, batch_size: result.batchSize,
-          threads: result.threads, provider: req.provider, dataset: req.dataset.name,
+          threads: result.threads, provider: providerColumn(req), dataset: req.dataset.name,
           resize_filter: manifest.resizeFilter, seconds: (performance.now() - started) / 1000,
           rebatched: result.rebatched, resumed_from_shard: result.resumedFromShard, attempt: ctx.info.attempt,
         };
@@ -85,34 +107,39 @@ export function createDeviceActivities() {
      * that cannot be re-batched) is recorded as the cell's status, so the sweep goes on.
      */
     async measureLatency(req: DeviceCellRequest & { batchSize: number; timing: TimingSpec }): Promise<Omit<LatencyCell, 'samples_ms'>> {
-      return classifyFailures(() => withDeviceLock(async () => {
+      return classifyFailures(() => deps.lock.run(async () => {
         const file = cellPath(localPathOf(req.outDir, 'results'), 'latency', req.device, req.model.id, `b${req.batchSize}`);
         const done = await readCell<LatencyCell>(file);
         if (done) return withoutSamples(done);
+        const runtime = deviceRuntime(req);
         const base = {
-          model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: req.provider,
+          model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: providerColumn(req),
           precision: req.model.precision ?? 'unknown', rebatched: false, worker: workerIdentity(),
-          isolation: req.provider === 'trtexec' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
+          // A self-timed runtime (trtexec) runs in a process of its own anyway.
+          isolation: runtime.kind === 'self-timed' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
         };
         let cell: LatencyCell;
+        heartbeat(); // the device lock may have been held for a while: say at once that this attempt lives
         try {
-          const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, req.provider);
+          const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, rebatchCacheDir);
           const precision = req.model.precision ?? inputDtype;
           // Timing needs real images, not all of them: the first shard's.
           const manifest = await readDatasetManifest(req.dataset.uri);
           const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
           const cellReq = {
-            model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, provider: req.provider, threads: req.threads,
+            model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime, provider: req.provider, threads: req.threads,
           };
-          // trtexec runs in a process of its own anyway.
-          const measured = base.isolation === 'process' && req.provider !== 'trtexec'
-            ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop }, () => heartbeat(), Context.current().cancellationSignal)
+          const measured = base.isolation === 'process' && runtime.kind === 'in-process'
+            ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, () => heartbeat(), Context.current().cancellationSignal)
             : await measureCell({
               ...cellReq, crops: await shardCrops(first, manifest.geometry.crop),
-              power: await discoverPowerSampler(req.provider), onProgress: () => heartbeat(),
+              power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(),
             });
           cell = { ...base, precision, rebatched, status: 'ok', error: null, ...measured };
         } catch (err) {
+          // A cancelled attempt (the server timed it out or gave the cell to another worker) is not
+          // a result of this batch size: leave no cell, so the attempt that owns it measures it.
+          if (Context.current().cancellationSignal.aborted) throw err;
           const message = (err as Error).message ?? String(err);
           cell = { ...base, status: isOutOfMemory(message) ? 'oom' : 'error', error: message, samples_ms: [] };
         }
@@ -130,19 +157,15 @@ async function shardCrops(file: string, crop: number): Promise<{ pixels: Uint8Ar
   return { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop };
 }
 
-/** This worker's shard cache; datasets its own control activities prepared are read in place. */
-function shardCacheOptions(onShard?: (done: number, total: number) => void): ShardCacheOptions {
-  return { cacheDir: path.join(dataDir(), 'cache', 'shards'), localRoot: dataDir(), onShard };
-}
-
-/** The file to time at batch b: the model, or for a graph with another fixed batch, its re-batched copy. */
-async function modelFileForBatch(modelPath: string, b: number, provider: Provider): Promise<{ modelPath: string; rebatched: boolean; inputDtype: string }> {
-  const probe = await openModel(modelPath, { provider, threads: 1 });
-  const { fixedBatch, inputDtype } = probe;
-  await probe.session.release();
-  if (fixedBatch === null || fixedBatch === b) return { modelPath, rebatched: false, inputDtype };
-  const copy = await rebatchModel(modelPath, path.join(dataDir(), 'cache', 'rebatched'));
-  return { modelPath: copy, rebatched: true, inputDtype };
+/**
+ * The file to time at batch b, by rebatch.ts's fileForBatch policy, read from the graph (no
+ * runtime session): a graph that cannot be re-batched to b fails the cell with the reason.
+ */
+async function modelFileForBatch(modelPath: string, b: number, rebatchCacheDir: string): Promise<{ modelPath: string; rebatched: boolean; inputDtype: string }> {
+  const io = describeModelIo(await loadOnnxModel(modelPath));
+  const file = await fileForBatch(modelPath, io.fixedBatch, b, rebatchCacheDir);
+  if (file.batchSize !== b) throw new Error(file.note ?? `model ${modelPath} runs only at batch ${file.batchSize}`);
+  return { modelPath: file.path, rebatched: file.rebatched, inputDtype: io.inputs[0]?.dtype ?? 'unknown' };
 }
 
 function workerIdentity(): string {

@@ -1,2 +1,2 @@
-export { createControlActivities, type ControlActivities, type StudyPlan, type DatasetRef } from './control-activities.js';
-export { createDeviceActivities, type DeviceActivities, type DeviceCellRequest } from './device-activities.js';
+export { createControlActivities, type ControlActivities, type ControlActivityDeps, type StudyPlan, type DatasetRef } from './control-activities.js';
+export { createDeviceActivities, type DeviceActivities, type DeviceActivityDeps, type DeviceCellRequest } from './device-activities.js';

@@ -1,14 +1,54 @@
 /**
- * Two studies side by side (two onnxruntime versions, two devices): per (model, batch) the ratio
- * of p50 latencies B/A, with a 95% bootstrap band from the raw runs, so a 3% "speed-up" inside the
- * run-to-run noise reads as noise.
+ * Two studies side by side (two onnxruntime versions, two devices, two runs of one host): per
+ * (model, batch) the ratio of p50 latencies B/A with a 95% interval that carries both runs'
+ * uncertainty, and whether the change is significant or within noise.
+ *
+ * Each side's uncertainty is the standard error of ln(p50), from the best source it has:
+ * 1. 'repetitions': the p50 of each of its R ≥ 2 repetitions (latency_repetitions.parquet). The
+ *    repetitions are the independent units (runs within one share its process, its warm-up and its
+ *    minute of the host), so the standard error is their spread, sd(ln p50_r)/√R, with R − 1
+ *    degrees of freedom: a t test on the repetition medians, on the log scale because a speed-up
+ *    multiplies latencies. Only this source sees the run-to-run noise directly.
+ * 2. 'cell intervals': latency.parquet's p50_ci_low_ms/p50_ci_high_ms (a study whose repetitions
+ *    table is missing): half the interval's log-width over its quantile, t(R−1) when the table
+ *    says how many repetitions it had, else z.
+ * 3. 'within-run': the bootstrap of the median over the raw runs (latency_samples.parquet), what
+ *    studies without repetitions have. It knows nothing of run-to-run noise, which on shared hosts
+ *    is several times larger: rows built on it say so.
+ * The interval is exp(ln ratio ± q·√(se_A² + se_B²)), q the t quantile at the Welch-Satterthwaite
+ * degrees of freedom (z when both sides' are unbounded), centred on the ratio of the cells' p50s.
+ *
+ * Significant = the interval excludes 1 AND |ratio − 1| ≥ minChange (default 1%, as criterion.rs's
+ * noise threshold): a change can be real and still too small to act on, and with thousands of runs
+ * a within-run interval excludes 1 for a 0.3% wobble.
  */
+import { p50Distribution } from '../stats/repetition-stats.js';
+import { studentT975, Z_975 } from '../stats/quantiles.js';
+
+// compare used to hold these; synthetic studies, bench-prepare and their tests import them from here.
+export { median } from '../stats/quantiles.js';
+export { prng } from '../stats/prng.js';
+
+/** What one study knows of one cell's p50. */
 export interface CompareCell {
   model_id: string;
   batch_size: number;
   p50_ms: number;
+  /** p50 of each clean repetition (latency_repetitions.parquet); [] for older studies. */
+  repetition_p50_ms: readonly number[];
+  /** latency.parquet's 95% interval of the p50, when it has one. */
+  ci_low_ms: number | null;
+  ci_high_ms: number | null;
+  /** Repetitions behind that interval (latency.parquet `repetitions`), when known. */
+  repetitions: number | null;
+  /** Raw timed runs (latency_samples.parquet). */
   samples: readonly number[];
 }
+
+export type IntervalBasis = 'repetitions' | 'cell intervals' | 'within-run';
+
+/** Weakest first: a row's interval is as good as its weaker side's. */
+const BASIS_ORDER: readonly IntervalBasis[] = ['within-run', 'cell intervals', 'repetitions'];
 
 export interface CompareRow {
   model_id: string;
@@ -19,88 +59,101 @@ export interface CompareRow {
   p50_b_ms: number;
   /** p50 B / p50 A: below 1, B is faster. */
   ratio: number;
-  band_lo: number | null;
-  band_hi: number | null;
+  /** 95% interval of the ratio; null when a side has no way to know its noise. */
+  ratio_low: number | null;
+  ratio_high: number | null;
+  significant: boolean;
+  verdict: 'faster' | 'slower' | 'within noise' | 'no interval';
+  /** Where the interval's noise came from (the weaker side's source). */
+  basis: IntervalBasis | null;
+  repetitions_a: number | null;
+  repetitions_b: number | null;
   runs_a: number;
   runs_b: number;
-  verdict: 'faster' | 'slower' | 'within noise' | 'no samples';
 }
 
-/** Deterministic PRNG (mulberry32): the same inputs give the same band. */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+export interface CompareOptions {
+  /** Smallest |ratio − 1| reported as significant (default 0.01). */
+  minChange?: number;
+  /** Bootstrap resamples for within-run sides (default 1000). */
+  resamples?: number;
 }
 
-/** k-th smallest (quickselect, in place): a median per resample without sorting it. */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i]! < pivot) i++;
-      while (a[j]! > pivot) j--;
-      if (i <= j) {
-        const t = a[i]!;
-        a[i++] = a[j]!;
-        a[j--] = t;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k]!;
+/** One side's ln(p50) standard error and its degrees of freedom (Infinity when the quantile is z). */
+interface LogUncertainty {
+  se: number;
+  df: number;
+  basis: IntervalBasis;
+  repetitions: number | null;
+}
+
+function sampleSd(xs: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < xs.length; i++) mean += xs[i]!;
+  mean /= xs.length;
+  let ss = 0;
+  for (let i = 0; i < xs.length; i++) ss += (xs[i]! - mean) ** 2;
+  return Math.sqrt(ss / (xs.length - 1));
+}
+
+function uncertainty(c: CompareCell, resamples: number, seed: number): LogUncertainty | null {
+  const R = c.repetition_p50_ms.length;
+  if (R >= 2) return { se: sampleSd(c.repetition_p50_ms.map(Math.log)) / Math.sqrt(R), df: R - 1, basis: 'repetitions', repetitions: R };
+  if (c.ci_low_ms !== null && c.ci_high_ms !== null && c.ci_low_ms > 0 && c.ci_high_ms >= c.ci_low_ms) {
+    const reps = c.repetitions !== null && c.repetitions >= 2 ? c.repetitions : null;
+    const q = reps ? studentT975(reps - 1) : Z_975;
+    // One repetition's interval is a bootstrap of its runs: within-run noise only.
+    const basis = c.repetitions === 1 ? 'within-run' : 'cell intervals';
+    return { se: Math.log(c.ci_high_ms / c.ci_low_ms) / 2 / q, df: reps ? reps - 1 : Infinity, basis, repetitions: c.repetitions };
   }
-  return a[k]!;
-}
-
-/** Median as numpy computes it (mean of the two middle values for an even count). */
-export function median(values: ArrayLike<number>): number {
-  const a = Float64Array.from(values);
-  const n = a.length;
-  const hi = select(a, n >> 1);
-  return n % 2 ? hi : (hi + select(a, (n >> 1) - 1)) / 2;
-}
-
-/** 2.5th and 97.5th percentiles of the bootstrap distribution of median(B)/median(A). */
-export function bootstrapRatioBand(a: readonly number[], b: readonly number[], resamples = 1000, seed = 1): [number, number] {
-  const rand = prng(seed);
-  const bufA = new Float64Array(a.length);
-  const bufB = new Float64Array(b.length);
-  const ratios = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < a.length; i++) bufA[i] = a[Math.floor(rand() * a.length)]!;
-    for (let i = 0; i < b.length; i++) bufB[i] = b[Math.floor(rand() * b.length)]!;
-    ratios[r] = median(bufB) / median(bufA);
+  if (c.samples.length >= 2) {
+    return { se: sampleSd(p50Distribution([c.samples], { resamples, seed }).logDeviations), df: Infinity, basis: 'within-run', repetitions: null };
   }
-  ratios.sort();
-  const q = (p: number) => ratios[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
-  return [q(0.025), q(0.975)];
+  return null;
+}
+
+/** t quantile at the Welch-Satterthwaite degrees of freedom (rounded down: the safer side). */
+function combinedQuantile(a: LogUncertainty, b: LogUncertainty): number {
+  const va = a.se ** 2;
+  const vb = b.se ** 2;
+  const denominator = va ** 2 / a.df + vb ** 2 / b.df;
+  const df = denominator === 0 ? Infinity : (va + vb) ** 2 / denominator;
+  return Number.isFinite(df) ? studentT975(Math.max(1, Math.floor(df))) : Z_975;
+}
+
+/** B against A for one cell. */
+export function compareCell(a: CompareCell, b: CompareCell, opts: CompareOptions = {}): Pick<CompareRow, 'ratio' | 'ratio_low' | 'ratio_high' | 'significant' | 'verdict' | 'basis' | 'repetitions_a' | 'repetitions_b'> {
+  const minChange = opts.minChange ?? 0.01;
+  const resamples = opts.resamples ?? 1000;
+  const ratio = b.p50_ms / a.p50_ms;
+  const ua = uncertainty(a, resamples, 1);
+  const ub = uncertainty(b, resamples, 2);
+  const repetitions = { repetitions_a: ua?.repetitions ?? null, repetitions_b: ub?.repetitions ?? null };
+  if (!ua || !ub) return { ratio, ratio_low: null, ratio_high: null, significant: false, verdict: 'no interval', basis: null, ...repetitions };
+  const halfWidth = combinedQuantile(ua, ub) * Math.sqrt(ua.se ** 2 + ub.se ** 2);
+  const low = ratio * Math.exp(-halfWidth);
+  const high = ratio * Math.exp(halfWidth);
+  const significant = (low > 1 || high < 1) && Math.abs(ratio - 1) >= minChange;
+  const basis = BASIS_ORDER[Math.min(BASIS_ORDER.indexOf(ua.basis), BASIS_ORDER.indexOf(ub.basis))]!;
+  return { ratio, ratio_low: low, ratio_high: high, significant, verdict: !significant ? 'within noise' : ratio < 1 ? 'faster' : 'slower', basis, ...repetitions };
 }
 
 /** Rows for every (model, batch) measured in both A (on deviceA) and B (on deviceB), in A's order. */
 export function compareCells(
-  a: readonly CompareCell[], b: readonly CompareCell[], devices: { a: string; b: string }, resamples = 1000,
+  a: readonly CompareCell[], b: readonly CompareCell[], devices: { a: string; b: string }, opts: CompareOptions = {},
 ): CompareRow[] {
   const byKey = new Map(b.map((c) => [`${c.model_id}\u0000${c.batch_size}`, c]));
   return a.flatMap((ca) => {
     const cb = byKey.get(`${ca.model_id}\u0000${ca.batch_size}`);
     if (!cb) return [];
-    const enough = ca.samples.length >= 2 && cb.samples.length >= 2;
-    const band = enough ? bootstrapRatioBand(ca.samples, cb.samples, resamples) : null;
-    const verdict = !band ? 'no samples' : band[1] < 1 ? 'faster' : band[0] > 1 ? 'slower' : 'within noise';
     return [{
       model_id: ca.model_id, device_a: devices.a, device_b: devices.b, batch_size: ca.batch_size,
-      p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ratio: cb.p50_ms / ca.p50_ms,
-      band_lo: band?.[0] ?? null, band_hi: band?.[1] ?? null, runs_a: ca.samples.length, runs_b: cb.samples.length, verdict,
+      p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ...compareCell(ca, cb, opts), runs_a: ca.samples.length, runs_b: cb.samples.length,
     }];
   });
+}
+
+/** Cells significantly slower in B by more than pct percent (the point ratio above 1 + pct/100). */
+export function regressions(rows: readonly CompareRow[], pct: number): CompareRow[] {
+  return rows.filter((r) => r.significant && r.ratio > 1 + pct / 100);
 }

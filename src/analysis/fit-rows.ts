@@ -1,34 +1,13 @@
+import type { TableRow } from '../results/schema.js';
+
 /**
  * fits.parquet is long: one row per (fit, scope, parameter), so a new fit or parameter adds rows,
  * never columns. A fit that cannot be made still writes its parameter rows, with null values and
  * a status and note that say why, so "too few points" is visible in the data, not an absence.
  */
-export type FitStatus = 'ok' | 'exact' | 'too_few_points' | 'no_data';
-
-export interface FitRow {
-  fit: string;
-  device: string | null;
-  batch_size: number | null;
-  model_id: string | null;
-  param: string;
-  value: number | null;
-  unit: string;
-  r2: number | null;
-  n: number;
-  status: FitStatus;
-  note: string | null;
-}
-
-export interface FrontierRow {
-  frontier: string;
-  device: string | null;
-  batch_size: number | null;
-  model_id: string;
-  x_value: number;
-  x_unit: string;
-  top1: number;
-  on_frontier: boolean;
-}
+export type FitRow = TableRow<'fits'>;
+export type FitStatus = FitRow['status'];
+export type FrontierRow = TableRow<'frontiers'>;
 
 export interface Scope {
   fit: string;

@@ -1,32 +1,15 @@
+import type { TableRow } from '../results/schema.js';
+
 /**
- * What the fits read: the fields of the models, accuracy and latency tables they use. Cells and
- * rows read back from Parquet both fit these shapes (int64 columns come back as bigint: toNumber).
+ * What the fits read: the columns of the models, accuracy and latency tables they use. Cells and
+ * rows read back from Parquet (src/report/read-tables.ts) both have them.
  */
-export interface ModelInput {
-  model_id: string;
-  params: number;
-  weight_bytes: number;
-  flops: number;
-}
+export type ModelInput = Pick<TableRow<'models'>, 'model_id' | 'params' | 'weight_bytes' | 'flops'>;
 
-export interface AccuracyInput {
-  model_id: string;
-  device: string;
-  top1: number;
-}
+export type AccuracyInput = Pick<TableRow<'accuracy'>, 'model_id' | 'device' | 'top1'>;
 
-export interface LatencyInput {
-  model_id: string;
-  device: string;
-  batch_size: number;
-  status: string;
-  per_image_ms?: number | null;
-  images_per_s?: number | null;
-  rss_peak_bytes?: number | null;
-  power_avg_w?: number | null;
-  energy_per_image_j?: number | null;
-  power_note?: string | null;
-}
+export type LatencyInput = Pick<TableRow<'latency'>,
+  'model_id' | 'device' | 'batch_size' | 'status' | 'per_image_ms' | 'images_per_s' | 'rss_peak_bytes' | 'power_avg_w' | 'energy_per_image_j' | 'power_note'>;
 
 export interface AnalysisInput {
   models: ModelInput[];
@@ -66,8 +49,8 @@ export function joinPoints(input: AnalysisInput): Point[] {
     const m = models.get(l.model_id);
     if (!m || l.status !== 'ok') continue;
     points.push({
-      model_id: l.model_id, device: l.device, batch_size: Number(l.batch_size),
-      gflops: Number(m.flops) / 1e9, mparams: Number(m.params) / 1e6, weight_bytes: Number(m.weight_bytes),
+      model_id: l.model_id, device: l.device, batch_size: l.batch_size,
+      gflops: m.flops / 1e9, mparams: m.params / 1e6, weight_bytes: m.weight_bytes,
       top1: top1.get(`${l.device}\u0000${l.model_id}`) ?? null,
       per_image_ms: finite(l.per_image_ms), images_per_s: finite(l.images_per_s), rss_peak_bytes: finite(l.rss_peak_bytes),
       power_avg_w: finite(l.power_avg_w), energy_per_image_j: finite(l.energy_per_image_j), power_note: l.power_note ?? null,

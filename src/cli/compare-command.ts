@@ -1,28 +1,61 @@
-import { compareCells, type CompareCell, type CompareRow } from '../analysis/compare.js';
+import { compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
 import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
+import type { StudyTableName } from '../results/schema.js';
 
 interface Side {
   dir: string;
   study_id: string;
   devices: Row[];
   latency: Row[];
+  /** Clean repetitions' p50s by sampleKey. */
+  repetitions: Map<string, number[]>;
   samples: Map<string, number[]>;
 }
 
+/**
+ * latency_repetitions.parquet (absent in studies from before repetitions) grouped by cell; rows
+ * marked discarded (host noise) are not the cell's repetitions.
+ */
+function repetitionP50s(rows: Row[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  for (const r of rows) {
+    if (r.discarded === true || r.p50_ms === null || r.p50_ms === undefined) continue;
+    const key = sampleKey(String(r.device), String(r.model_id), Number(r.batch_size));
+    groups.set(key, [...(groups.get(key) ?? []), Number(r.p50_ms)]);
+  }
+  return groups;
+}
+
+/**
+ * latency_repetitions.parquet and latency.parquet's interval columns come with repetitions (issue
+ * 18); until the schema names them they are read untyped, and either may be absent (older studies).
+ */
+const REPETITIONS_TABLE = 'latency_repetitions' as StudyTableName;
+
 async function loadSide(dir: string): Promise<Side> {
   assertResultsDir(dir);
-  const [study, devices, latency] = await Promise.all(['study', 'devices', 'latency'].map((t) => readResultTable(dir, t)));
-  return { dir, study_id: String(study![0]?.study_id ?? dir), devices: devices!, latency: latency!, samples: await readSampleGroups(dir) };
+  const [study, devices, latency, repetitions, samples] = await Promise.all([
+    readResultTable(dir, 'study'), readResultTable(dir, 'devices'), readResultTable(dir, 'latency'),
+    readResultTable(dir, REPETITIONS_TABLE), readSampleGroups(dir),
+  ]);
+  return { dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]), samples };
 }
+
+const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 function cells(s: Side, device: string): CompareCell[] {
   return s.latency
     .filter((l) => l.device === device && l.status === 'ok' && l.p50_ms !== null)
-    .map((l) => ({
-      model_id: String(l.model_id), batch_size: Number(l.batch_size), p50_ms: Number(l.p50_ms),
-      samples: s.samples.get(sampleKey(device, String(l.model_id), Number(l.batch_size))) ?? [],
-    }))
+    .map((l: Row) => {
+      const key = sampleKey(device, String(l.model_id), Number(l.batch_size));
+      return {
+        model_id: String(l.model_id), batch_size: Number(l.batch_size), p50_ms: Number(l.p50_ms),
+        repetition_p50_ms: s.repetitions.get(key) ?? [],
+        ci_low_ms: numberOrNull(l.p50_ci_low_ms), ci_high_ms: numberOrNull(l.p50_ci_high_ms), repetitions: numberOrNull(l.repetitions),
+        samples: s.samples.get(key) ?? [],
+      };
+    })
     .sort((x, y) => x.model_id.localeCompare(y.model_id) || x.batch_size - y.batch_size);
 }
 
@@ -51,29 +84,84 @@ const describe = (s: Side, device: string): string => {
   return `${s.study_id} on ${device}${d ? ` (${d.cpu_model}${d.gpu_name ? ` + ${d.gpu_name}` : ''}, onnxruntime ${d.onnxruntime_version})` : ''}`;
 };
 
+const BASIS_NOTE = {
+  repetitions: 'repetitions: a t test on the p50s of both runs\' repetitions.',
+  'cell intervals': 'cell intervals: both studies\' 95% intervals of each p50, combined.',
+  'within-run': 'within-run only: intervals understate run-to-run noise (these studies have no repetitions; the runs of one process share its minute of the host).',
+} as const;
+
+/** The table; a row's interval basis is named only where the rows' bases differ (the footer names them). */
 function table(rows: CompareRow[]): string {
-  const head = ['model', 'batch', 'A p50 ms', 'B p50 ms', 'B/A', '95% band', 'B is'];
+  const mixed = new Set(rows.map((r) => r.basis)).size > 1;
+  const head = ['model', 'batch', 'A p50 ms', 'B p50 ms', 'B/A', '95% interval', 'B is'];
   const body = rows.map((r) => [
     r.model_id, String(r.batch_size), r.p50_a_ms.toFixed(3), r.p50_b_ms.toFixed(3), r.ratio.toFixed(3),
-    r.band_lo === null ? '-' : `${r.band_lo.toFixed(3)}–${r.band_hi!.toFixed(3)}`, r.verdict,
+    r.ratio_low === null ? '-' : `${r.ratio_low.toFixed(3)}–${r.ratio_high!.toFixed(3)}`,
+    mixed && r.basis ? `${r.verdict} (${r.basis})` : r.verdict,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cols: string[]) => cols.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
-/** `dnnbench compare A B [--json]`: per (model, device, batch) the p50 ratio B/A and its noise band. */
-export async function compareCommand(dirA: string, dirB: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples?: number }): Promise<void> {
+function summary(rows: CompareRow[], minChange: number): string {
+  const count = (v: CompareRow['verdict']) => rows.filter((r) => r.verdict === v).length;
+  const bases = [...new Set(rows.map((r) => r.basis).filter((b) => b !== null))];
+  return [
+    `${rows.length} cells: ${count('faster') + count('slower')} significant (${count('faster')} faster, ${count('slower')} slower), ${count('within noise')} within noise` +
+      (count('no interval') ? `, ${count('no interval')} without an interval` : '') + '.',
+    `B/A below 1: B is faster. Significant: the 95% interval of B/A excludes 1 and B/A is at least ${(minChange * 100).toFixed(1)}% from 1; anything else is within noise.`,
+    ...bases.map((b) => `Intervals from ${BASIS_NOTE[b]}`),
+  ].join('\n');
+}
+
+export interface CompareCommandOptions {
+  json?: boolean;
+  deviceA?: string;
+  deviceB?: string;
+  resamples?: number;
+  /** Smallest change reported as significant, in percent, as typed (default 1). */
+  minChange?: string;
+  /** Exit 1 when a cell is significantly slower in B by more than this many percent, as typed. */
+  failOnRegression?: string;
+}
+
+function percentage(flag: string, text: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !(v >= 0) || !Number.isFinite(v)) throw new InputError(`${flag} '${text}': give a percentage ≥ 0, such as 5`);
+  return v;
+}
+
+/**
+ * `dnnbench compare A B [--json] [--fail-on-regression PCT]`: per (model, device, batch) the p50
+ * ratio B/A, its 95% interval and whether the change is significant. Resolves to the exit code:
+ * 1 when --fail-on-regression found a regression, else 0.
+ */
+export async function compareCommand(dirA: string, dirB: string, opts: CompareCommandOptions): Promise<number> {
+  const minChange = percentage('--min-change', opts.minChange ?? '1') / 100;
+  const failOver = opts.failOnRegression === undefined ? undefined : percentage('--fail-on-regression', opts.failOnRegression);
   const [a, b] = await Promise.all([loadSide(dirA), loadSide(dirB)]);
   const pairs = devicePairs(a, b, opts);
-  const results = pairs.map(([x, y]) => ({ a: describe(a, x), b: describe(b, y), rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, opts.resamples ?? 1000) }));
+  const results = pairs.map(([x, y]) => ({
+    a: describe(a, x), b: describe(b, y),
+    rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange, resamples: opts.resamples ?? 1000 }),
+  }));
+  const all = results.flatMap((r) => r.rows);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(results.flatMap((r) => r.rows), null, 1)}\n`);
-    return;
+    process.stdout.write(`${JSON.stringify(all, null, 1)}\n`);
+  } else {
+    for (const r of results) {
+      process.stdout.write(`A: ${r.a}\nB: ${r.b}\n`);
+      process.stdout.write(r.rows.length ? `${table(r.rows)}\n\n` : 'no (model, batch) measured in both\n\n');
+    }
+    process.stdout.write(`${summary(all, minChange)}\n`);
   }
-  for (const r of results) {
-    process.stdout.write(`A: ${r.a}\nB: ${r.b}\n`);
-    process.stdout.write(r.rows.length ? `${table(r.rows)}\n\n` : 'no (model, batch) measured in both\n\n');
+  if (failOver === undefined) return 0;
+  const slower = regressions(all, failOver);
+  for (const r of slower) {
+    process.stderr.write(`dnnbench: regression: ${r.model_id} b${r.batch_size} on ${r.device_b}: ${r.p50_a_ms.toFixed(3)} → ${r.p50_b_ms.toFixed(3)} ms, ` +
+      `B/A ${r.ratio.toFixed(3)} (95% ${r.ratio_low!.toFixed(3)}–${r.ratio_high!.toFixed(3)}), more than ${failOver}% slower\n`);
   }
-  process.stdout.write('B/A below 1: B is faster. Band: 95% bootstrap interval of median(B)/median(A) over the raw runs.\n');
+  process.stderr.write(`dnnbench: ${slower.length} of ${all.length} cells significantly slower by more than ${failOver}%\n`);
+  return slower.length ? 1 : 0;
 }

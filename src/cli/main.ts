@@ -1,12 +1,21 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { CONTROL_QUEUE, dataDir } from '../config/settings.js';
+import { CONTROL_QUEUE, readSettings, type Settings } from '../config/settings.js';
 import { localCpuQueue } from '../host/local-queue.js';
 
 // Each command loads what it needs when it runs: the Temporal worker, onnxruntime and sharp cost
 // seconds of start-up that `profile`, `prepare` or `status` should not pay.
 
 const say = (line: string) => process.stderr.write(`dnnbench: ${line}\n`);
+
+// Settings are checked before any command runs: a bad DNNBENCH_* value stops here, named.
+let settings: Settings;
+try {
+  settings = readSettings();
+} catch (err) {
+  say((err as Error).message);
+  process.exit(2);
+}
 
 function portNumber(value: string): number {
   const n = Number(value);
@@ -74,13 +83,17 @@ program.command('report <resultsDir>')
   .action(async (dir: string, opts: { out?: string }) => (await import('./report-command.js')).reportCommand(dir, opts));
 
 program.command('compare <resultsA> <resultsB>')
-  .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% noise band')
+  .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% interval, significant or within noise')
   .option('--json', 'print the rows as JSON')
   .option('--device-a <queue>', 'device of A to compare (default: the devices both measured)')
   .option('--device-b <queue>', 'device of B to compare (default: as --device-a)')
-  .option('--resamples <n>', 'bootstrap resamples for the band', (v) => Number(v), 1000)
-  .action(async (a: string, b: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number }) =>
-    (await import('./compare-command.js')).compareCommand(a, b, opts));
+  .option('--resamples <n>', 'bootstrap resamples for studies without repetitions', (v) => Number(v), 1000)
+  .option('--min-change <pct>', 'smallest change in percent reported as significant', '1')
+  .option('--fail-on-regression <pct>', 'exit 1 when a cell is significantly slower in B by more than PCT percent')
+  .action(async (a: string, b: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string }) => {
+    const code = await (await import('./compare-command.js')).compareCommand(a, b, opts);
+    if (code !== 0) process.exit(code);
+  });
 
 program.command('prepare')
   .description('ImageNet validation images (kit, synset folders, or a flat folder with a label file) → Arrow shards of uint8 RGB crops, one dataset per geometry (docs/DATASET.md)')
@@ -120,7 +133,7 @@ program.command('dev-server')
   .description('run the embedded Temporal dev server alone, until Ctrl-C')
   .option('--port <n>', 'gRPC port', portNumber, 7233)
   .option('--ui-port <n>', 'web UI port (default port+1000)', portNumber)
-  .option('--db-filename <file>', 'SQLite file the server persists to', path.join(dataDir(), 'temporal', 'dev.db'))
+  .option('--db-filename <file>', 'SQLite file the server persists to', path.join(settings.dataDir, 'temporal', 'dev.db'))
   .action(async (opts: { port: number; uiPort?: number; dbFilename: string }) => {
     const { startDevServer } = await import('../temporal/dev-server.js');
     const server = await startDevServer({ port: opts.port, uiPort: opts.uiPort, dbFile: path.resolve(opts.dbFilename), log: say });
@@ -137,6 +150,6 @@ try {
   // Input errors are the user's to fix: the message alone. Anything else: the message, then a
   // hint where to look; stacks only with DNNBENCH_DEBUG.
   say(e.nonRetryable ? e.message : `error: ${e.message ?? e}`);
-  if (process.env.DNNBENCH_DEBUG) console.error(e.stack);
+  if (settings.debug) console.error(e.stack);
   process.exit(e.nonRetryable ? 2 : 1);
 }

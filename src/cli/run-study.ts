@@ -1,9 +1,11 @@
+import { cp, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { resolveModel } from '../study/catalog.js';
 import { CONTROL_QUEUE, dataDir, kitDir } from '../config/settings.js';
 import { explainConnectionError, temporalConfigured, temporalTarget, type TemporalTarget } from '../temporal/connection-config.js';
+import { OutageNotice, untilReachable, watchConnection } from '../temporal/outage-notice.js';
 import { kitImages } from '../prepare/kit.js';
 import { localCpuQueue } from '../host/local-queue.js';
 import { loadStudySpecFile, parseStudySpec, resolveSpec, type ResolvedStudySpec, type StudySpec } from '../study/study-spec.js';
@@ -122,10 +124,14 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
   const connection = await Connection.connect(target.connectionOptions).catch((err: unknown) => {
     throw explainConnectionError(target, err);
   });
+  // An in-process worker already says when Temporal is unreachable: one notice per process.
+  const notice = new OutageNotice({ address: target.address, write: workers ? () => undefined : undefined });
+  const watch = watchConnection(() => connection.workflowService.getSystemInfo({}), notice);
   try {
     const client = new Client({ connection, namespace: target.namespace });
     const workflowId = studyWorkflowId(spec.id);
     let handle;
+    let alreadyFinished = false;
     try {
       handle = await client.workflow.start('studyWorkflow', {
         taskQueue: CONTROL_QUEUE, workflowId, args: [spec], workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
@@ -137,11 +143,13 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
       await warnOfOtherStudies(client, workflowId);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      say(`study ${spec.id} already finished (workflow ${workflowId}); results in ${spec.out}`);
+      say(`study ${spec.id} already finished (workflow ${workflowId})`);
+      alreadyFinished = true;
       handle = client.workflow.getHandle(workflowId);
     }
     const printer = new ProgressPrinter();
-    const done = handle.result() as Promise<StudyResult>;
+    // The client gives up on a long-poll after about 20 s without Temporal; a study outlives that.
+    const done = untilReachable(() => handle.result(), notice) as Promise<StudyResult>;
     const workerDied = workers ? workers.run.then(() => { throw new Error('the in-process worker stopped before the study finished'); }) : new Promise<never>(() => {});
     let finished = false;
     void done.finally(() => { finished = true; }).catch(() => undefined);
@@ -156,7 +164,7 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
       }
     })();
     try {
-      return await Promise.race([done, workerDied]);
+      return await placeResults(await Promise.race([done, workerDied]), spec, alreadyFinished);
     } catch (err) {
       if (err instanceof WorkflowFailedError) throw new Error(`study ${spec.id} failed: ${innermost(err)}`);
       throw err;
@@ -165,8 +173,34 @@ async function submitAndFollow(target: TemporalTarget, spec: ResolvedStudySpec, 
       await poll;
     }
   } finally {
+    watch.stop();
     await connection.close();
   }
+}
+
+/**
+ * The id of a study ignores `--out` (the same measurements are the same study), so a study asked for
+ * at a new place may have finished, or be running, with its results elsewhere: copy them to where
+ * this command said they would be. A finished study whose folder no longer holds its tables is not
+ * redone under the same id (Temporal keeps a completed workflow id for good): say where they were
+ * and how to measure it again.
+ */
+async function placeResults(result: StudyResult, spec: ResolvedStudySpec, alreadyFinished: boolean): Promise<StudyResult> {
+  const from = path.resolve(result.outDir);
+  if (from === spec.out && !alreadyFinished) return result;
+  const tables = path.join(from, 'study.parquet');
+  if (!(await stat(tables).catch(() => undefined))) {
+    throw new InputError(`study ${spec.id} already finished, with its results in ${from}, but that folder no longer holds them `
+      + `(${tables} is missing). To measure it again, run the same command with a new id (--id NAME, or an id: line in the spec); `
+      + `the workflow of id ${spec.id} is kept by the Temporal server and is not redone.`);
+  }
+  if (from === spec.out) {
+    say(`results in ${spec.out}`);
+    return result;
+  }
+  await cp(from, spec.out, { recursive: true });
+  say(`its results were in ${from}: copied to ${spec.out}`);
+  return { ...result, outDir: spec.out };
 }
 
 function innermost(err: unknown): string {

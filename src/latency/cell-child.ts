@@ -5,6 +5,7 @@
  */
 import { readShard } from '../prepare/arrow-shards.js';
 import { discoverPowerSampler } from './power/discover.js';
+import { providerColumn } from '../runtime/registry.js';
 import type { ChildMessage, IsolatedCellRequest } from './cell-process.js';
 import { measureCell } from './measure-cell.js';
 
@@ -16,9 +17,9 @@ process.once('message', (req: IsolatedCellRequest) => {
     try {
       const shard = await readShard(req.shardFile, req.crop);
       const result = await measureCell({
-        model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, provider: req.provider,
-        threads: req.threads, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
-        power: await discoverPowerSampler(req.provider), onProgress: () => process.send!({ progress: true } satisfies ChildMessage),
+        model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
+        provider: req.provider, threads: req.threads, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
+        power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: () => process.send!({ progress: true } satisfies ChildMessage),
       });
       await send({ result });
     } catch (err) {

@@ -1,19 +1,20 @@
 import { fork } from 'node:child_process';
 import type { ResolvedModel } from '../study/catalog.js';
-import type { Provider } from '../runtime/onnx-session.js';
+import type { HostFacts } from '../host/probe-host.js';
+import type { DeviceRuntime } from '../runtime/runtime.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import type { CellMeasurement } from './measure-cell.js';
 
 /** What a cell's own process needs: paths and plain data (it reads the shard itself). */
-export interface IsolatedCellRequest {
+export interface IsolatedCellRequest extends DeviceRuntime {
   model: ResolvedModel;
   modelPath: string;
   batchSize: number;
   timing: TimingSpec;
-  provider: Provider;
-  threads?: number;
   shardFile: string;
   crop: number;
+  /** The worker's host probe: the child reads its power sources from it instead of probing again. */
+  host: HostFacts;
 }
 
 export type ChildMessage = { progress: true } | { result: CellMeasurement } | { error: string };

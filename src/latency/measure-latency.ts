@@ -1,5 +1,7 @@
 import { latencyStats, type LatencyStats } from './latency-stats.js';
-import { checkInputGeometry, makeInput, openModel, type SessionOptions } from '../runtime/onnx-session.js';
+import { checkInputGeometry, makeInput, openClassifier, type ClassifierOptions } from '../runtime/classifier.js';
+import type { InProcessRuntime } from '../runtime/runtime.js';
+import { timeRuns, warmUp } from './timed-loop.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import type { PowerAvailability, PowerReading, PowerSampler } from './power/power-sampler.js';
@@ -10,7 +12,9 @@ export interface LatencyRequest {
   modelPath: string;
   batchSize: number;
   timing: TimingSpec;
-  session: SessionOptions;
+  /** What runs the model, in this process, with the device's options. */
+  runtime: InProcessRuntime;
+  session: ClassifierOptions;
   /** Real preprocessed crops (uint8 RGB HWC); tiled when fewer than the batch. */
   crops: { pixels: Uint8Array; n: number; crop: number };
   power: PowerAvailability;
@@ -35,9 +39,9 @@ export interface LatencyMeasurement extends LatencyStats {
 }
 
 /**
- * One (model, batch) timing per SPEC.md §2: one session, warm-up until both the run and the
- * seconds minimums are met, then timed runs until both minimums are met again. Each run's wall
- * time covers session.run only; the input tensor is built once, outside the timed region.
+ * One (model, batch) timing per SPEC.md §2 (timed-loop.ts) of a model the runtime runs in this
+ * process: one session, one input tensor built outside the timed region, each sample the wall
+ * time of one run.
  */
 export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasurement> {
   const { batchSize: b, timing } = req;
@@ -49,37 +53,28 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
     idleW = (await stopSafely(req.power.sampler)).reading?.avgW ?? null;
   }
   const rssBefore = process.memoryUsage.rss();
-  const m = await openModel(req.modelPath, req.session);
+  const m = await openClassifier(req.runtime, req.modelPath, req.session);
   try {
     const rssAfter = process.memoryUsage.rss();
     const { crop } = req.crops;
     checkInputGeometry(m, req.modelPath, req.model.preprocessing, crop);
     const input = makeInput(m, tileCrops(req.crops, b), b, crop, req.model.preprocessing).tensor;
     const feeds = { [m.inputName]: input };
+    const run = () => m.handle.run(feeds);
 
     let lastBeat = performance.now();
     const beat = () => {
       const now = performance.now();
       if (now - lastBeat > 2000) { lastBeat = now; req.onProgress?.(); }
     };
-    const warmStart = performance.now();
-    for (let i = 0; i < timing.warmupRuns || performance.now() - warmStart < timing.warmupSeconds * 1000; i++) {
-      await m.session.run(feeds);
-      beat();
-    }
+    await warmUp(run, timing, beat);
 
     let rssPeak = process.memoryUsage.rss();
     await req.power.sampler?.start();
-    const samples: number[] = [];
-    const timedStart = performance.now();
-    while (samples.length < timing.minRuns || performance.now() - timedStart < timing.minSeconds * 1000) {
-      const t0 = process.hrtime.bigint();
-      await m.session.run(feeds);
-      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const { samples, windowSeconds } = await timeRuns(run, timing, () => {
       rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       beat();
-    }
-    const windowSeconds = (performance.now() - timedStart) / 1000;
+    });
     const { reading: power, error: powerError } = req.power.sampler ? await stopSafely(req.power.sampler) : { reading: undefined, error: req.power.reason };
     const stats = latencyStats(samples);
     return {
@@ -99,7 +94,7 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
       gpu_memory_peak_bytes: power?.gpuMemoryPeakBytes ?? null,
     };
   } finally {
-    await m.session.release();
+    await m.handle.dispose();
   }
 }
 

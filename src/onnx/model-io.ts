@@ -10,7 +10,7 @@ export interface IoTensor {
   name: string;
   /** Per dim: a number when fixed, the symbol (e.g. 'N', 'batch_size') when symbolic, '?' when unnamed. */
   dims: Dim[];
-  /** 'float32', 'float16', 'uint8', ... (onnxruntime-node's spelling). */
+  /** 'float32', 'float16', 'uint8', ... (onnxruntime's spelling, as src/runtime's Tensor type has it). */
   dtype: string;
 }
 

@@ -15,10 +15,12 @@
  * The copy is cached as <cacheDir>/<sha256 of the source>-dynbatch.onnx, written to a temp file and
  * renamed, so concurrent workers never see a half-written model.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { writeFileAtomic } from '../fs/atomic-file.js';
+import { inProcessRuntime } from '../runtime/registry.js';
+import { ModelLoadError, type ModelHandle, type Tensor } from '../runtime/runtime.js';
 import { encodeModel, loadOnnxModel, type LoadedModel, OnnxModelError } from './onnx-proto.js';
 import type { GraphProto, NodeProto, TensorProto, TensorShapeDimension, ValueInfoProto } from './onnx-types.js';
 import { hasField, toNumber } from './onnx-types.js';
@@ -136,37 +138,42 @@ function makeSymbolic(graph: GraphProto, oldBatch: number): void {
   }
 }
 
-/** Runs the re-batched bytes at batch 2 and checks every output comes back with batch 2. */
+/** Runs the re-batched bytes at batch 2 (onnxruntime on the CPU) and checks every output comes back with batch 2. */
 async function verifyBatch2(model: LoadedModel, bytes: Uint8Array): Promise<void> {
   const io = describeModelIo(model);
-  let session: InferenceSession | undefined;
+  let handle: ModelHandle | undefined;
   try {
-    session = await InferenceSession.create(bytes, { logSeverityLevel: 3 });
+    handle = await inProcessRuntime('onnxruntime').open(bytes, { quiet: true });
     const feeds: Record<string, Tensor> = {};
     for (const input of io.inputs) {
       const dims = input.dims.map((d, i) => (i === 0 ? 2 : typeof d === 'number' ? d : 1));
       const n = product(dims);
-      const data =
-        input.dtype === 'float32' ? new Float32Array(n)
-        : input.dtype === 'float16' ? new Uint16Array(n)
-        : input.dtype === 'int64' ? new BigInt64Array(n)
-        : input.dtype === 'int32' ? new Int32Array(n)
-        : input.dtype === 'uint8' ? new Uint8Array(n)
-        : input.dtype === 'int8' ? new Int8Array(n)
+      const tensor: Tensor | undefined =
+        input.dtype === 'float32' ? { type: 'float32', data: new Float32Array(n), dims }
+        : input.dtype === 'float16' ? { type: 'float16', data: new Uint16Array(n), dims }
+        : input.dtype === 'int64' ? { type: 'int64', data: new BigInt64Array(n), dims }
+        : input.dtype === 'int32' ? { type: 'int32', data: new Int32Array(n), dims }
+        : input.dtype === 'uint8' ? { type: 'uint8', data: new Uint8Array(n), dims }
+        : input.dtype === 'int8' ? { type: 'int8', data: new Int8Array(n), dims }
         : undefined;
-      if (!data) throw new Error(`input '${input.name}' has type ${input.dtype}, which the batch-2 check cannot feed`);
-      feeds[input.name] = new Tensor(input.dtype as 'float32', data as Float32Array, dims);
+      if (!tensor) throw new Error(`input '${input.name}' has type ${input.dtype}, which the batch-2 check cannot feed`);
+      feeds[input.name] = tensor;
     }
-    const out = await session.run(feeds);
+    const out = await handle.run(feeds);
     for (const [name, value] of Object.entries(out)) {
-      const d0 = 'dims' in value ? value.dims[0] : undefined;
+      const d0 = value.dims[0];
       if (d0 !== 2) throw new Error(`output '${name}' came back with leading dim ${d0} at batch 2`);
     }
   } catch (err) {
-    throw new RebatchError(model.path, `the re-batched copy does not run at batch 2 (the batch is probably baked into a constant the rewrite cannot see): ${(err as Error).message}`);
+    throw new RebatchError(model.path, `the re-batched copy does not run at batch 2 (the batch is probably baked into a constant the rewrite cannot see): ${detailOf(err)}`);
   } finally {
-    await session?.release();
+    await handle?.dispose();
   }
+}
+
+/** The runtime's own words for a load failure, as they read before the runtime layer wrapped them. */
+function detailOf(err: unknown): string {
+  return err instanceof ModelLoadError ? err.detail : (err as Error).message;
 }
 
 /**
@@ -194,14 +201,39 @@ export async function rebatchModel(srcPath: string, cacheDir: string): Promise<s
   if (bytes.length > 2 ** 31 - 1) throw new RebatchError(model.path, 'the copy would exceed protobuf\'s 2 GiB limit (external data is inlined)');
   await verifyBatch2(model, bytes);
 
-  await mkdir(cacheDir, { recursive: true });
-  const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(target, bytes);
   return target;
+}
+
+/** Which file runs at a batch size, and at which batch it actually runs. */
+export interface BatchFile {
+  /** The model itself, or its re-batched copy. */
+  path: string;
+  /** The batch every run takes: the one asked for, or the graph's own when it stays fixed. */
+  batchSize: number;
+  rebatched: boolean;
+  /** Why batchSize is not the one asked for, when it is not. */
+  note?: string;
+}
+
+/**
+ * The one policy for running a model at `requested` images per run, given the batch its graph
+ * fixes (null: dynamic). A dynamic graph, or one fixed at `requested`, runs as it is. One fixed at
+ * another batch runs through its re-batched copy (cached in `rebatchCacheDir`): batch 32 is
+ * several times faster than 32 runs of batch 1. A graph the rewrite cannot handle (RebatchError or
+ * another model-structure error) stays at its own batch, and `note` says why. Without a cache
+ * folder nothing is re-batched: a fixed graph runs at its own batch. Callers that need exactly
+ * `requested` (a latency cell) treat a different batchSize as their failure; accuracy evaluates
+ * at the fixed batch.
+ */
+export async function fileForBatch(modelPath: string, fixedBatch: number | null, requested: number, rebatchCacheDir?: string): Promise<BatchFile> {
+  if (fixedBatch === null || fixedBatch === requested || !rebatchCacheDir) {
+    return { path: modelPath, batchSize: fixedBatch ?? requested, rebatched: false };
+  }
+  try {
+    return { path: await rebatchModel(modelPath, rebatchCacheDir), batchSize: requested, rebatched: true };
+  } catch (err) {
+    if (!(err instanceof OnnxModelError)) throw err;
+    return { path: modelPath, batchSize: fixedBatch, rebatched: false, note: err.message };
+  }
 }

@@ -7,7 +7,7 @@ import { type TensorProto, toNumber, hasField } from './onnx-types.js';
 export type DTypeKind = 'float' | 'int' | 'bool' | 'string' | 'complex';
 
 interface DTypeInfo {
-  /** Name as onnxruntime-node's Tensor.type spells it where it has one. */
+  /** Name as onnxruntime's Tensor type spells it where it has one. */
   name: string;
   /** Bits per element (0 for strings, whose size is per element). */
   bits: number;

@@ -1,8 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { open, readFile } from 'node:fs/promises';
 import type { Table } from 'apache-arrow';
-import { writeFileAtomic } from '../results/atomic-file.js';
+import { replaceAtomically, writeFileAtomic } from '../fs/atomic-file.js';
 
 /** A shard of preprocessed images: uint8 RGB HWC crops stored back to back, with labels and ids. */
 export interface ImageShard {
@@ -44,25 +43,22 @@ async function shardTable(shard: ImageShard): Promise<Table> {
  * copy of the shard in memory) and is hashed on the way. Atomic: a temporary file, then rename.
  */
 export async function writeShardFile(file: string, shard: ImageShard): Promise<{ sha256: string; bytes: number }> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const hash = createHash('sha256');
   let bytes = 0;
-  const fh = await open(tmp, 'w');
-  try {
-    const { RecordBatchFileWriter } = await arrow();
-    for await (const chunk of RecordBatchFileWriter.writeAll(await shardTable(shard))) {
-      hash.update(chunk);
-      bytes += chunk.length;
-      for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
+  const { RecordBatchFileWriter } = await arrow();
+  const table = await shardTable(shard);
+  await replaceAtomically(file, async (tmp) => {
+    const fh = await open(tmp, 'w');
+    try {
+      for await (const chunk of RecordBatchFileWriter.writeAll(table)) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off)).bytesWritten;
+      }
+    } finally {
+      await fh.close();
     }
-    await fh.close();
-    await rename(tmp, file);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  });
   return { sha256: hash.digest('hex'), bytes };
 }
 

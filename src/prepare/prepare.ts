@@ -5,7 +5,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { InputError } from '../errors.js';
 import type { LabelledImage } from './kit.js';
-import { readJsonIfExists, writeJsonAtomic } from '../results/atomic-file.js';
+import { readJsonIfExists, writeJsonAtomic } from '../fs/atomic-file.js';
 import { sha256File } from './sha256-file.js';
 import { PIL_FILTERS, type ResizeFilter } from './crop-image.js';
 import { geometryName, type Geometry } from './geometry.js';

@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DatasetManifest, ShardEntry } from './prepare.js';
 import { InputError } from '../errors.js';
+import { replaceAtomically } from '../fs/atomic-file.js';
 import { childLocation, localPathOf, type Location } from '../results/location.js';
 import { sha256File } from './sha256-file.js';
 
@@ -97,26 +98,21 @@ async function cachedCopyIntact(file: string, sha256: string): Promise<boolean> 
 }
 
 async function fetchVerified(sourceFile: string, file: string, sha256: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const hash = createHash('sha256');
   const hashing = new Transform({ transform(chunk: Buffer, _enc, done) { hash.update(chunk); done(null, chunk); } });
   if (!(await stat(sourceFile).catch(() => undefined))) {
     throw new Error(`dataset shard ${sourceFile} is missing on this host (is the data folder shared with the control host?)`);
   }
-  try {
+  await replaceAtomically(file, async (tmp) => {
     await pipeline(createReadStream(sourceFile), hashing, createWriteStream(tmp));
     const got = hash.digest('hex');
     if (got !== sha256) {
       // The source itself differs from its manifest: fetching again cannot help.
       throw new InputError(`dataset shard ${sourceFile} does not match its manifest: sha256 ${got}, manifest says ${sha256} (prepare the dataset again)`);
     }
-    await rename(tmp, file);
-    const st = await stat(file);
-    verified.set(file, `${st.size}:${st.mtimeMs}`);
-  } finally {
-    await rm(tmp, { force: true });
-  }
+  });
+  const st = await stat(file);
+  verified.set(file, `${st.size}:${st.mtimeMs}`);
 }
 
 function isInside(p: string, root: string): boolean {

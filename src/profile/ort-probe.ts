@@ -1,5 +1,5 @@
 /**
- * Measures real tensor shapes by running the model once with onnxruntime-node.
+ * Measures real tensor shapes by running the model once with onnxruntime (through src/runtime).
  *
  * Every requested intermediate tensor is made an extra graph output, the model is run on zeros at
  * the given input shapes, and the returned tensors' dims/types are read. This is exact for any op
@@ -10,7 +10,8 @@
  * original model with extra outputs. No 100 MB re-encode, no temp file. onnxruntime accepts
  * outputs declared by name only (it infers their types).
  */
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { inProcessRuntime } from '../runtime/registry.js';
+import { ModelLoadError, type ModelHandle, type Tensor } from '../runtime/runtime.js';
 import { encodeModel, type LoadedModel, OnnxModelError } from '../onnx/onnx-proto.js';
 import type { ValueInfoProto } from '../onnx/onnx-types.js';
 import { product } from '../onnx/tensor-data.js';
@@ -26,19 +27,19 @@ const PROTOBUF_LIMIT = 2 ** 31 - 1;
 function zeros(dtype: string, dims: number[]): Tensor {
   const n = product(dims);
   switch (dtype) {
-    case 'float32': return new Tensor('float32', new Float32Array(n), dims);
-    case 'float64': return new Tensor('float64', new Float64Array(n), dims);
-    // onnxruntime-node takes float16 as raw bits in a Uint16Array; 0x0000 is +0.0.
-    case 'float16': return new Tensor('float16', new Uint16Array(n), dims);
-    case 'int8': return new Tensor('int8', new Int8Array(n), dims);
-    case 'uint8': return new Tensor('uint8', new Uint8Array(n), dims);
-    case 'int16': return new Tensor('int16', new Int16Array(n), dims);
-    case 'uint16': return new Tensor('uint16', new Uint16Array(n), dims);
-    case 'int32': return new Tensor('int32', new Int32Array(n), dims);
-    case 'uint32': return new Tensor('uint32', new Uint32Array(n), dims);
-    case 'int64': return new Tensor('int64', new BigInt64Array(n), dims);
-    case 'uint64': return new Tensor('uint64', new BigUint64Array(n), dims);
-    case 'bool': return new Tensor('bool', new Uint8Array(n), dims);
+    case 'float32': return { type: 'float32', data: new Float32Array(n), dims };
+    case 'float64': return { type: 'float64', data: new Float64Array(n), dims };
+    // float16 travels as raw bits in a Uint16Array; 0x0000 is +0.0.
+    case 'float16': return { type: 'float16', data: new Uint16Array(n), dims };
+    case 'int8': return { type: 'int8', data: new Int8Array(n), dims };
+    case 'uint8': return { type: 'uint8', data: new Uint8Array(n), dims };
+    case 'int16': return { type: 'int16', data: new Int16Array(n), dims };
+    case 'uint16': return { type: 'uint16', data: new Uint16Array(n), dims };
+    case 'int32': return { type: 'int32', data: new Int32Array(n), dims };
+    case 'uint32': return { type: 'uint32', data: new Uint32Array(n), dims };
+    case 'int64': return { type: 'int64', data: new BigInt64Array(n), dims };
+    case 'uint64': return { type: 'uint64', data: new BigUint64Array(n), dims };
+    case 'bool': return { type: 'bool', data: new Uint8Array(n), dims };
     default: throw new Error(`cannot build a ${dtype} input to probe shapes`);
   }
 }
@@ -75,30 +76,31 @@ export async function probeShapes(model: LoadedModel, inputs: Map<string, Tensor
   const extra = names.filter((n) => !graphOutputs.has(n));
   const bytes = withExtraOutputs(model, extra);
 
-  let session: InferenceSession;
+  let handle: ModelHandle;
   try {
     // No graph optimization: fusions would remove the very tensors we ask for, and it makes
     // session creation faster. Errors-only logging keeps the CLI output clean.
-    session = await InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', logSeverityLevel: 3 });
+    handle = await inProcessRuntime('onnxruntime').open(bytes, { graphOptimization: 'disabled', quiet: true });
   } catch (err) {
-    throw new OnnxModelError(model.path, 'invalid', `onnxruntime cannot load the model to measure its tensor shapes: ${(err as Error).message}`);
+    const detail = err instanceof ModelLoadError ? err.detail : (err as Error).message;
+    throw new OnnxModelError(model.path, 'invalid', `onnxruntime cannot load the model to measure its tensor shapes: ${detail}`);
   }
   try {
     const feeds: Record<string, Tensor> = {};
     for (const [name, meta] of inputs) feeds[name] = zeros(meta.dtype, meta.dims);
-    let results: InferenceSession.OnnxValueMapType;
+    let results: Record<string, Tensor>;
     try {
-      results = await session.run(feeds, [...new Set([...extra, ...names])]);
+      results = await handle.run(feeds, [...new Set([...extra, ...names])]);
     } catch (err) {
       throw new OnnxModelError(model.path, 'invalid', `onnxruntime cannot run the model to measure its tensor shapes: ${(err as Error).message}`);
     }
     const out = new Map<string, TensorMeta>();
     for (const name of names) {
       const value = results[name];
-      if (value && 'dims' in value) out.set(name, { dims: [...value.dims], dtype: value.type });
+      if (value) out.set(name, { dims: [...value.dims], dtype: value.type });
     }
     return out;
   } finally {
-    await session.release();
+    await handle.dispose();
   }
 }

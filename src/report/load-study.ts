@@ -1,14 +1,14 @@
 import { analyzeStudy, type FitRow, type FrontierRow } from '../analysis/analyze.js';
-import type { AccuracyInput, LatencyInput, ModelInput } from '../analysis/inputs.js';
-import { assertResultsDir, readResultTable, type Row } from './read-tables.js';
+import type { ReadRow } from '../results/schema.js';
+import { assertResultsDir, readResultTable } from './read-tables.js';
 
 export interface StudyData {
   dir: string;
-  study: Row | null;
-  models: (ModelInput & Row)[];
-  devices: Row[];
-  accuracy: (AccuracyInput & Row)[];
-  latency: (LatencyInput & Row)[];
+  study: ReadRow<'study'> | null;
+  models: ReadRow<'models'>[];
+  devices: ReadRow<'devices'>[];
+  accuracy: ReadRow<'accuracy'>[];
+  latency: ReadRow<'latency'>[];
   fits: FitRow[];
   frontiers: FrontierRow[];
 }
@@ -19,14 +19,11 @@ export interface StudyData {
  */
 export async function loadStudy(dir: string): Promise<StudyData> {
   assertResultsDir(dir);
-  const [study, models, devices, accuracy, latency, fits, frontiers] = await Promise.all(
-    ['study', 'models', 'devices', 'accuracy', 'latency', 'fits', 'frontiers'].map((t) => readResultTable(dir, t)),
-  );
-  const data = {
-    dir, study: study![0] ?? null, models: models as StudyData['models'], devices: devices!,
-    accuracy: accuracy as StudyData['accuracy'], latency: latency as StudyData['latency'],
-    fits: fits as unknown as FitRow[], frontiers: frontiers as unknown as FrontierRow[],
-  };
-  if (data.fits.length === 0 && data.frontiers.length === 0) Object.assign(data, analyzeStudy(data));
+  const [study, models, devices, accuracy, latency, fits, frontiers] = await Promise.all([
+    readResultTable(dir, 'study'), readResultTable(dir, 'models'), readResultTable(dir, 'devices'), readResultTable(dir, 'accuracy'),
+    readResultTable(dir, 'latency'), readResultTable(dir, 'fits'), readResultTable(dir, 'frontiers'),
+  ]);
+  const data = { dir, study: study[0] ?? null, models, devices, accuracy, latency, fits, frontiers };
+  if (fits.length === 0 && frontiers.length === 0) Object.assign(data, analyzeStudy(data));
   return data;
 }

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { InputError } from '../errors.js';
+import { arrowType } from '../results/parquet-table.js';
+import { columnOf, TABLES, type ReadRow, type StudyTableName } from '../results/schema.js';
 
 export type Row = Record<string, unknown>;
 
@@ -16,10 +18,12 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** Every row of one Parquet file as plain objects. */
-export async function readParquetRows(file: string): Promise<Row[]> {
-  const wasm = parquet.readParquet(new Uint8Array(await readFile(file)));
-  const table = tableFromIPC(wasm.intoIPCStream());
+async function readArrow(file: string): Promise<Table> {
+  return tableFromIPC(parquet.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
+}
+
+/** Every row as a plain object. */
+function rowsOf(table: Table): Row[] {
   const names = table.schema.fields.map((f) => f.name);
   const cols = names.map((n) => table.getChild(n)!);
   const rows: Row[] = [];
@@ -31,26 +35,49 @@ export async function readParquetRows(file: string): Promise<Row[]> {
   return rows;
 }
 
-/** One table of a results folder; [] when the file is absent (older results, or a table with nothing to say). */
-export async function readResultTable(dir: string, name: string): Promise<Row[]> {
-  const file = path.join(dir, `${name}.parquet`);
-  return existsSync(file) ? readParquetRows(file) : [];
+export const tableFile = (dir: string, name: StudyTableName): string => path.join(dir, `${name}.parquet`);
+
+/** A table's file, its columns checked against the schema: a column of another type is an error naming the file. */
+async function readStudyTable(dir: string, name: StudyTableName): Promise<Table | null> {
+  const file = tableFile(dir, name);
+  if (!existsSync(file)) return null;
+  const table = await readArrow(file);
+  for (const [column, def] of Object.entries(TABLES[name])) {
+    const got = table.schema.fields.find((f) => f.name === column)?.type;
+    const want = arrowType(columnOf(def).type);
+    if (got && String(got) !== String(want)) throw new InputError(`${file}: column ${column} is ${String(got)}, the ${name} table's schema says ${String(want)}`);
+  }
+  return table;
+}
+
+/**
+ * One table of a results folder, as the schema types it; [] when the file is absent (older
+ * results, or a table with nothing to say). A column the file does not have (written before the
+ * column existed) reads as null.
+ */
+export async function readResultTable<N extends StudyTableName>(dir: string, name: N): Promise<ReadRow<N>[]> {
+  const table = await readStudyTable(dir, name);
+  if (!table) return [];
+  const rows = rowsOf(table);
+  const absent = Object.keys(TABLES[name]).filter((c) => !table.schema.fields.some((f) => f.name === c));
+  for (const r of rows) for (const c of absent) r[c] = null;
+  return rows as ReadRow<N>[];
 }
 
 /** Fails in plain words when a folder is not a study's results. */
 export function assertResultsDir(dir: string): void {
-  if (!existsSync(path.join(dir, 'latency.parquet')) && !existsSync(path.join(dir, 'models.parquet'))) {
+  if (!existsSync(tableFile(dir, 'latency')) && !existsSync(tableFile(dir, 'models'))) {
     throw new InputError(`${dir}: not a dnnbench results folder (no latency.parquet or models.parquet)`);
   }
 }
 
 /** Raw timed runs (latency_samples.parquet) grouped by `device\0model\0batch`, read column-wise: the table can hold millions of rows. */
 export async function readSampleGroups(dir: string): Promise<Map<string, number[]>> {
-  const file = path.join(dir, 'latency_samples.parquet');
   const groups = new Map<string, number[]>();
-  if (!existsSync(file)) return groups;
-  const table = tableFromIPC(parquet.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
-  const [model, device, batch, ms] = ['model_id', 'device', 'batch_size', 'latency_ms'].map((n) => table.getChild(n)!);
+  const table = await readStudyTable(dir, 'latency_samples');
+  if (!table) return groups;
+  const columns: (keyof ReadRow<'latency_samples'>)[] = ['model_id', 'device', 'batch_size', 'latency_ms'];
+  const [model, device, batch, ms] = columns.map((n) => table.getChild(n)!);
   for (let i = 0; i < table.numRows; i++) {
     const key = sampleKey(String(device!.get(i)), String(model!.get(i)), Number(batch!.get(i)));
     const list = groups.get(key);

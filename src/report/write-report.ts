@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { writeFileAtomic } from '../results/atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 import { deviceData } from './chart-data.js';
 import { deviceCharts, type Chart } from './charts.js';
 import { esc, page, sortableTable, type Cell } from './html.js';
@@ -37,8 +37,8 @@ function numbers(s: StudyData): string {
     ['models', 'models.parquet: one row per model', s.models as Rows],
     ['accuracy', 'accuracy.parquet: one row per model and device', s.accuracy as Rows],
     ['latency', 'latency.parquet: one row per model, device and batch size (raw runs in latency_samples.parquet)', s.latency as Rows],
-    ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', s.fits as unknown as Rows],
-    ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', s.frontiers as unknown as Rows],
+    ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', s.fits as Rows],
+    ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', s.frontiers as Rows],
     ['devices', 'devices.parquet', s.devices as Rows],
   ];
   return tables.map(([id, title, rows]) => `<h3 id="table-${id}">${esc(title)}</h3>\n${sortableTable(`t-${id}`, rows)}`).join('\n');

@@ -1,79 +1,31 @@
-import type { DeviceDescription } from '../host/describe-device.js';
-import type { LatencyMeasurement } from '../latency/measure-latency.js';
+import type { TableRow } from './schema.js';
 
-export type DeviceCell = DeviceDescription;
+/**
+ * What each cell file holds: its table's row (src/results/schema.ts), plus, where said here, what
+ * goes to a table of its own. The producers (profile, describe-device, accuracy, latency) build
+ * these, so a field that is not a column fails to type-check or, spread in, to write.
+ */
+export type ModelCell = TableRow<'models'> & {
+  /** The per-op breakdown: model_ops.parquet. */
+  by_op_type: Record<string, Omit<TableRow<'model_ops'>, 'model_id' | 'op_type'>>;
+};
 
-export interface ModelCell {
-  model_id: string;
-  path: string;
-  architecture: string | null;
-  file_bytes: number;
-  params: number;
-  weight_bytes: number;
-  macs: number;
-  flops: number;
-  traffic_bytes: number;
-  arithmetic_intensity: number;
-  largest_activation_bytes: number;
-  peak_live_activation_bytes: number;
-  /** Op types whose cost could not be counted: macs/flops are then lower bounds. */
-  uncounted_ops: string[];
-  opset: number;
-  by_op_type: Record<string, { count: number; macs: number; flops: number }>;
-  input_name: string;
-  input_dtype: string;
-  input_shape: string;
-  fixed_batch: number | null;
-  preprocessing: string;
-  preprocessing_source: string;
-  resize: number;
-  crop: number;
-  num_classes: number;
-  /** As a fraction 0..1, like measured top-1. */
-  published_top1: number | null;
-  published_top5: number | null;
-  /** 'random' for architectures exported without their trained weights (never evaluated). */
-  weights: 'pretrained' | 'random';
-}
+export type DeviceCell = TableRow<'devices'>;
 
-export interface AccuracyCell {
-  model_id: string;
-  device: string;
-  n_images: number;
-  n_failed: number;
-  n_non_finite: number;
-  top1: number;
-  top5: number;
-  batch_size: number;
-  threads: number;
-  provider: string;
-  dataset: string;
-  resize_filter: string;
-  seconds: number;
-  // Optional: cells written before these fields existed lack them.
-  /** True when a fixed-batch model ran through its re-batched copy at batch_size. */
-  rebatched?: boolean;
-  /** First shard this attempt evaluated: > 0 when it resumed a killed attempt's heartbeat. */
-  resumed_from_shard?: number;
-  /** The activity attempt that finished the cell (1 unless a worker died or an attempt failed). */
-  attempt?: number;
-}
+export type AccuracyCell = TableRow<'accuracy'>;
 
-export type LatencyStatus = 'ok' | 'oom' | 'error';
+export type LatencyStatus = TableRow<'latency'>['status'];
 
-/** One (model, device, batch) timing; the measurement fields are absent when status is not ok. */
-export interface LatencyCell extends Partial<LatencyMeasurement> {
-  model_id: string;
-  device: string;
-  batch_size: number;
-  status: LatencyStatus;
-  error: string | null;
-  provider: string;
-  precision: string;
-  /** True when a fixed-batch model was timed through a re-batched copy. */
-  rebatched: boolean;
-  /** The worker process that measured it (host:pid): which board of a shared queue did the work. */
-  worker: string;
-  /** 'process': timed in a fresh process of its own (timing.isolation, and always for trtexec); 'worker': in the worker process. */
-  isolation?: 'process' | 'worker';
+/** One (model, device, batch) timing; the measurement columns are absent when status is not ok. */
+export type LatencyCell = TableRow<'latency'> & {
+  /** Every timed run: latency_samples.parquet. */
+  samples_ms?: TableRow<'latency_samples'>['latency_ms'][];
+};
+
+/** The cell of each kind. */
+export interface CellOf {
+  models: ModelCell;
+  devices: DeviceCell;
+  accuracy: AccuracyCell;
+  latency: LatencyCell;
 }

@@ -2,18 +2,18 @@ import {
   Bool, Field, Float64, Int32, Int64, List, Table, TimestampMillisecond, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector,
 } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
+import { columnOf, type ColumnDefs, type ColumnType, type RowOf } from './schema.js';
 
 /**
  * Study tables → Parquet through Arrow and parquet-wasm (arrow-rs in WebAssembly), zstd. Chosen
  * by measurement against parquetjs-lite, @dsnp/parquetjs, hyparquet-writer and DuckDB
  * (docs/PARQUET_WRITERS.md, `npm run bench:parquet`).
  */
-export type ColumnType = 'utf8' | 'int32' | 'int64' | 'float64' | 'bool' | 'timestamp_ms' | 'utf8_list' | 'int32_list' | 'float64_list';
-export type ColumnDefs = Record<string, ColumnType>;
-type Row = Record<string, unknown>;
+// Callers that build ad hoc tables (the Parquet writer benchmark, its test) name the types from here.
+export type { ColumnDefs, ColumnType } from './schema.js';
 
-function arrowType(t: ColumnType): DataType {
+export function arrowType(t: ColumnType): DataType {
   switch (t) {
     case 'utf8': return new Utf8();
     case 'int32': return new Int32();
@@ -82,9 +82,35 @@ function column(values: unknown[], t: ColumnType): Vector {
   }
 }
 
-/** Rows → a typed Arrow table: every column declared, so an empty table still has its schema. */
-export function rowsToTable(rows: Row[], columns: ColumnDefs): Table {
-  return new Table(Object.fromEntries(Object.entries(columns).map(([name, t]) => [name, column(rows.map((r) => r[name]), t)])));
+/**
+ * Rows → a typed Arrow table: every column declared, so an empty table still has its schema. A
+ * row with a key that is not a column, or without a column's key (unless the column is optional),
+ * is an error naming the table, the row and the key: no field is ever dropped or invented silently.
+ */
+export function rowsToTable<const Defs extends ColumnDefs>(rows: readonly NoInfer<RowOf<Defs>>[], columns: Defs, table = 'table'): Table {
+  const records = rows as readonly Record<string, unknown>[];
+  checkKeys(records, columns, table);
+  return new Table(Object.fromEntries(Object.entries(columns).map(([name, def]) => [name, column(records.map((r) => r[name]), columnOf(def).type)])));
+}
+
+function checkKeys(rows: readonly Record<string, unknown>[], columns: ColumnDefs, table: string): void {
+  const names = Object.keys(columns);
+  const required = names.filter((c) => !columnOf(columns[c]!).optional);
+  const where = (r: Record<string, unknown>, i: number) => {
+    const ids = names.slice(0, 3).filter((c) => typeof r[c] === 'string' || typeof r[c] === 'number').map((c) => `${c}=${String(r[c])}`);
+    return `${table}: row ${i}${ids.length ? ` (${ids.join(', ')})` : ''}`;
+  };
+  rows.forEach((r, i) => {
+    let present = 0;
+    for (const k in r) {
+      if (!Object.hasOwn(columns, k)) throw new Error(`${where(r, i)} has key "${k}", which is not a column of ${table}`);
+      present++;
+    }
+    // Every key is a column: as many keys as columns means none is missing (the common case, fast).
+    if (present === names.length) return;
+    const absent = required.find((c) => !Object.hasOwn(r, c));
+    if (absent) throw new Error(`${where(r, i)} lacks column "${absent}" (only optional columns may be left out)`);
+  });
 }
 
 /**

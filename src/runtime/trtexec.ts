@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { latencyStats, type LatencyStats } from '../latency/latency-stats.js';
+import type { SelfTimedRuntime } from './runtime.js';
 
 /**
  * TensorRT's `trtexec`, the tool JetPack ships and what Jetson users time models with. It builds an
@@ -81,7 +81,6 @@ export function trtexecArgs(req: TrtexecRequest, timesFile: string, profileFile:
 }
 
 export interface TrtexecMeasurement {
-  stats: LatencyStats;
   samples_ms: number[];
   layers: TrtexecLayer[];
   command: string;
@@ -98,8 +97,18 @@ export async function runTrtexec(req: TrtexecRequest): Promise<TrtexecMeasuremen
     await promisify(execFile)(command, args, { maxBuffer: 64 << 20 });
     const samples = parseTrtexecTimes(await readFile(times, 'utf8'), times).map((t) => t.latencyMs);
     const layers = parseTrtexecProfile(await readFile(profile, 'utf8'), profile).layers;
-    return { stats: latencyStats(samples), samples_ms: samples, layers, command: [command, ...args].join(' ') };
+    return { samples_ms: samples, layers, command: [command, ...args].join(' ') };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** trtexec as a runtime: it runs and times the model in its own process, never in this one. */
+export const trtexec: SelfTimedRuntime = {
+  id: 'trtexec',
+  kind: 'self-timed',
+  selfTimed: (req) => runTrtexec({
+    modelPath: req.modelPath, inputName: req.input.name, inputDims: req.input.dims, precision: req.precision,
+    warmupSeconds: req.timing.warmupSeconds, minRuns: req.timing.minRuns, minSeconds: req.timing.minSeconds,
+  }),
+};

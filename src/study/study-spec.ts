@@ -38,9 +38,22 @@ const DeviceSchema = z.object({
   queue: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a task-queue name such as cpu-x86_64, gpu-h100 or jetson-tx1'),
   accuracy: z.boolean().default(false).describe('also evaluate accuracy on this device'),
   threads: z.number().int().positive().optional().describe('intra-op threads; default: all cores'),
-  provider: z.enum(['cpu', 'cuda', 'tensorrt', 'trtexec']).default('cpu')
-    .describe('onnxruntime execution provider, or trtexec: TensorRT\'s own tool (Jetson)'),
-}).strict();
+  // Optional rather than defaulted: a spec without it (every spec older than the field) keeps its
+  // study id and spec_json. Absent means onnxruntime.
+  runtime: z.enum(['onnxruntime', 'trtexec']).optional()
+    .describe('what runs the models: onnxruntime (default), or trtexec: TensorRT\'s own tool, which times them in its own process (Jetson)'),
+  provider: z.enum(['cpu', 'cuda', 'tensorrt', 'trtexec']).optional()
+    .describe('onnxruntime\'s execution provider (default cpu); trtexec here is the older spelling of runtime: trtexec'),
+}).strict().superRefine((d, ctx) => {
+  if (d.provider === 'trtexec' && d.runtime === 'onnxruntime') {
+    ctx.addIssue({ code: 'custom', path: ['provider'], message: 'trtexec is a runtime, not an onnxruntime execution provider: use runtime: trtexec, or provider cpu, cuda or tensorrt' });
+  } else if (d.runtime === 'trtexec' && d.provider && d.provider !== 'trtexec') {
+    ctx.addIssue({ code: 'custom', path: ['provider'], message: `trtexec has no execution providers: drop provider (${d.provider})` });
+  }
+}).transform(({ runtime, provider, ...rest }) => (runtime === 'trtexec' || provider === 'trtexec'
+  // provider stays as the tables' provider column is derived from the runtime (src/runtime/registry.ts providerColumn).
+  ? { ...rest, runtime: 'trtexec' as const, provider: 'cpu' as const }
+  : { ...rest, ...(runtime ? { runtime } : {}), provider: provider ?? 'cpu' }));
 export type DeviceSpec = z.infer<typeof DeviceSchema>;
 
 const TimingSchema = z.object({

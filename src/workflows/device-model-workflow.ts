@@ -2,6 +2,8 @@ import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow
 import type { DatasetRef, DeviceActivities } from '../activities/index.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, TimingSpec } from '../study/study-spec.js';
+import { deviceCellOptions } from './activity-options.js';
+import { evaluatesAccuracy, latencyCell } from './cells.js';
 import { cellDoneSignal, cellStartedSignal, type CellEvent } from './messages.js';
 
 export interface DeviceModelInput {
@@ -31,25 +33,16 @@ export interface DeviceModelResult {
  */
 export async function deviceModelWorkflow(input: DeviceModelInput): Promise<DeviceModelResult> {
   const { device, model } = input;
-  // Timeouts are generous because a cell on a Jetson can take many minutes; the heartbeat timeout
-  // is what notices a dead worker quickly.
-  const acts = proxyActivities<DeviceActivities>({
-    taskQueue: device.queue,
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: input.heartbeatTimeout,
-    scheduleToStartTimeout: input.deviceDeadline,
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-  });
+  const acts = proxyActivities<DeviceActivities>(deviceCellOptions(device.queue, input.heartbeatTimeout, input.deviceDeadline));
   const parent = getExternalWorkflowHandle(input.parentWorkflowId);
   const notify = async (signal: typeof cellStartedSignal, cell: string, status?: string) => {
     const event: CellEvent = { device: device.queue, model: model.id, cell, status };
     await parent.signal(signal, event);
   };
-  const common = { device: device.queue, outDir: input.outDir, model, dataset: input.dataset, provider: device.provider, threads: device.threads };
+  const common = { device: device.queue, outDir: input.outDir, model, dataset: input.dataset, runtime: device.runtime, provider: device.provider, threads: device.threads };
 
   let top1: number | null = null;
-  // Random-weight architectures (tools/export) are never evaluated: the report uses their published top-1.
-  if (device.accuracy && model.weights !== 'random') {
+  if (evaluatesAccuracy(device, model)) {
     await notify(cellStartedSignal, 'accuracy');
     const acc = await acts.evaluateAccuracy({ ...common, batchSize: input.accuracyBatchSize });
     top1 = acc.top1;
@@ -57,10 +50,10 @@ export async function deviceModelWorkflow(input: DeviceModelInput): Promise<Devi
   }
   const latency: DeviceModelResult['latency'] = [];
   for (const b of input.batchSizes) {
-    await notify(cellStartedSignal, `b${b}`);
+    await notify(cellStartedSignal, latencyCell(b));
     const cell = await acts.measureLatency({ ...common, batchSize: b, timing: input.timing });
     latency.push({ batch: b, status: cell.status, p50_ms: cell.p50_ms ?? null });
-    await notify(cellDoneSignal, `b${b}`, cell.status);
+    await notify(cellDoneSignal, latencyCell(b), cell.status);
   }
   return { device: device.queue, model: model.id, top1, latency };
 }

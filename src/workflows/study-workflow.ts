@@ -6,6 +6,8 @@ import { TimeoutType } from '@temporalio/common';
 import type { ControlActivities, DatasetRef, DeviceActivities } from '../activities/index.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, ResolvedStudySpec } from '../study/study-spec.js';
+import { CONTROL_ACTIVITY_OPTIONS, deviceProbeOptions } from './activity-options.js';
+import { cellsOf } from './cells.js';
 import { deviceModelWorkflow, type DeviceModelResult } from './device-model-workflow.js';
 import { deviceModelWorkflowId } from './ids.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
@@ -23,11 +25,7 @@ export interface StudyResult {
   missingCells: string[];
 }
 
-const control = proxyActivities<ControlActivities>({
-  startToCloseTimeout: '1 hour',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
+const control = proxyActivities<ControlActivities>(CONTROL_ACTIVITY_OPTIONS);
 
 /** True when a child or activity failed because no worker picked its task up before the deadline. */
 function isDeviceAbsent(err: unknown): boolean {
@@ -96,10 +94,7 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   });
 
   const plan = await control.planStudy(spec);
-  const cellsOf = (d: DeviceSpec, m: ResolvedModel) => [
-    ...(d.accuracy && m.weights !== 'random' ? ['accuracy'] : []), ...spec.batchSizes.map((b) => `b${b}`),
-  ];
-  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: plan.models.reduce((n, m) => n + cellsOf(d, m).length, 0), current: null, state: 'active' }));
+  progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: plan.models.reduce((n, m) => n + cellsOf(d, m, spec.batchSizes).length, 0), current: null, state: 'active' }));
   progress.total = progress.devices.reduce((a, d) => a + d.total, 0);
 
   progress.phase = 'preparing';
@@ -122,9 +117,7 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   const parentWorkflowId = workflowInfo().workflowId;
   const runDevice = async (device: DeviceSpec): Promise<DeviceModelResult[]> => {
     const progressOf = deviceOf(device.queue)!;
-    const onDevice = proxyActivities<DeviceActivities>({
-      taskQueue: device.queue, startToCloseTimeout: '5 minutes', scheduleToStartTimeout: spec.deviceDeadline,
-    });
+    const onDevice = proxyActivities<DeviceActivities>(deviceProbeOptions(device.queue, spec.deviceDeadline));
     try {
       await onDevice.describeDevice({ device: device.queue, outDir: spec.out });
     } catch (err) {
@@ -163,7 +156,7 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   };
   const perDevice = await Promise.all(spec.devices.map(runDevice));
 
-  const missingCells = spec.devices.flatMap((d) => plan.models.flatMap((m) => cellsOf(d, m)
+  const missingCells = spec.devices.flatMap((d) => plan.models.flatMap((m) => cellsOf(d, m, spec.batchSizes)
     .map((cell) => `${d.queue} ${m.id} ${cell}`).filter((key) => !doneCells.has(key))));
 
   progress.phase = 'writing';

@@ -2,7 +2,7 @@ import { cellPath, writeCell } from '../../src/results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from '../../src/results/cell-types.js';
 import { latencyStats } from '../../src/latency/latency-stats.js';
 import { prng } from '../../src/analysis/compare.js';
-import { writeStudyTables, type StudySummary } from '../../src/results/study-tables.js';
+import { writeStudyTables, type StudySummary } from '../../src/analysis/study-tables.js';
 
 /**
  * A study's cells made up from known laws (no model run): fast fixtures for the Parquet, report
@@ -63,6 +63,8 @@ export async function writeSyntheticCells(out: string, opts: SyntheticOptions = 
         const acc: AccuracyCell = {
           model_id: m.id, device: d.device, n_images: 64, n_failed: 0, n_non_finite: 0, top1: m.top1 - 0.01 * (d === devices[0] ? 1 : 0),
           top5: Math.min(1, m.top1 + 0.15), batch_size: 32, threads: 2, provider: d.power ? 'cuda' : 'cpu', dataset: 'kit:val_227[:64]', resize_filter: 'linear', seconds: 1.25,
+          // The first device's cells are as old cells were, without the optional columns (null in the table).
+          ...(d === devices[0] ? {} : { rebatched: m.id === 'squeeze-net', resumed_from_shard: 0, attempt: 1 + (i % 2) }),
         };
         await writeCell(cellPath(out, 'accuracy', d.device, m.id), acc);
       }

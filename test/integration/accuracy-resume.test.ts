@@ -20,6 +20,7 @@ import { buildSpec } from '../../src/cli/run-study.js';
 import { CONTROL_QUEUE } from '../../src/config/settings.js';
 import type { DatasetManifest } from '../../src/prepare/prepare.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../../src/accuracy/evaluate-accuracy.js';
+import { onnxruntime } from '../../src/runtime/onnxruntime.js';
 import { predictionsDir } from '../../src/accuracy/predictions.js';
 import type { AccuracyCell } from '../../src/results/cell-types.js';
 import { cellPath } from '../../src/results/cells.js';
@@ -80,7 +81,7 @@ test('kill -9 mid-accuracy: the retry resumes at shard 1 and equals an uninterru
     const baselineDir = path.join(work, 'baseline');
     const baseline = await evaluateAccuracy({
       model: await resolveModel(MODEL, KIT), datasetDir: datasetDir!, manifest, batchSize: 8,
-      session: { provider: 'cpu', threads: 1 }, predictions: { dir: baselineDir, device: QUEUE },
+      runtime: onnxruntime, session: { provider: 'cpu', threads: 1 }, predictions: { dir: baselineDir, device: QUEUE },
     });
     assert.deepEqual(
       { n: cell.n_images, top1: cell.top1, top5: cell.top5, nonFinite: cell.n_non_finite },

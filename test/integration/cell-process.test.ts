@@ -13,6 +13,7 @@ import { resolveModel } from '../../src/study/catalog.js';
 import { prepareDataset } from '../../src/prepare/prepare.js';
 import { kitImages } from '../../src/prepare/kit.js';
 import { measureCellInProcess, type IsolatedCellRequest } from '../../src/latency/cell-process.js';
+import { probeHost } from '../../src/host/probe-host.js';
 import { KIT, ROOT } from '../helpers/cli.js';
 import { waitFor } from '../helpers/cluster.js';
 
@@ -25,7 +26,7 @@ before(async () => {
   });
   const model = await resolveModel('squeezenet1.1_zoo-weights_opset13', KIT);
   req = {
-    model, modelPath: model.path, batchSize: 2, provider: 'cpu', threads: 1, shardFile: path.join(dir, manifest.shards[0]!.file), crop: 224,
+    model, modelPath: model.path, batchSize: 2, provider: 'cpu', threads: 1, shardFile: path.join(dir, manifest.shards[0]!.file), crop: 224, host: await probeHost(),
     timing: { warmupRuns: 2, warmupSeconds: 0.1, minRuns: 10, minSeconds: 0.3 },
   };
 });

@@ -15,8 +15,10 @@ import { promisify } from 'node:util';
 import { before, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDeviceActivities, type DatasetRef } from '../../src/activities/index.js';
+import { DeviceLock } from '../../src/host/device-lock.js';
+import { probeHost } from '../../src/host/probe-host.js';
 import { resolveModel } from '../../src/study/catalog.js';
-import { checkExport } from '../../src/study/export-check.js';
+import { checkExport } from '../../src/profile/export-check.js';
 import { exportedFiles, modelCacheDir, readExportSidecar } from '../../src/study/export-sidecar.js';
 import { prepareDataset } from '../../src/prepare/prepare.js';
 import { presetSpec } from '../../src/study/presets.js';
@@ -148,10 +150,11 @@ test('a short latency sweep (batch 1 and 2) on both exported models', { skip }, 
   });
   const dataset: DatasetRef = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:4]' };
   const timing = { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0.1 };
+  const activities = createDeviceActivities({ dataDir: path.join(work, 'data'), lock: new DeviceLock(), host: await probeHost() });
   for (const arch of ARCHS) {
     const model = await resolveModel(`tv_${arch}`, KIT);
     for (const batchSize of [1, 2]) {
-      const cell: Omit<LatencyCell, 'samples_ms'> = await new MockActivityEnvironment().run(createDeviceActivities().measureLatency, {
+      const cell: Omit<LatencyCell, 'samples_ms'> = await new MockActivityEnvironment().run(activities.measureLatency, {
         device: 'cpu-test', outDir: path.join(work, 'out'), model, dataset, provider: 'cpu' as const, threads: 1, batchSize, timing,
       });
       assert.equal(cell.status, 'ok', `${model.id} b${batchSize}: ${cell.error}`);

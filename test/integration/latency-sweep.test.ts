@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDeviceActivities, type DatasetRef } from '../../src/activities/index.js';
+import { createDeviceActivities, type DatasetRef, type DeviceActivities } from '../../src/activities/index.js';
+import { DeviceLock } from '../../src/host/device-lock.js';
+import { probeHost } from '../../src/host/probe-host.js';
 import { resolveModel, TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/study/catalog.js';
 import { prepareDataset } from '../../src/prepare/prepare.js';
 import { kitImages } from '../../src/prepare/kit.js';
@@ -17,6 +19,7 @@ import { KIT, ROOT } from '../helpers/cli.js';
 // The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.
 let work: string;
 let dataset: DatasetRef;
+let activities: DeviceActivities;
 const timing = { warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3 };
 
 before(async () => {
@@ -27,11 +30,12 @@ before(async () => {
     images: await kitImages(KIT, 'val_227', 8), geometry, resizeFilter: 'linear', labelSource: 'kit', cacheRoot: path.join(work, 'ds'),
   });
   dataset = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:8]' };
+  activities = createDeviceActivities({ dataDir: path.join(work, 'data'), lock: new DeviceLock(), host: await probeHost() });
 });
 
-function run(model: ResolvedModel, batchSize: number, provider: 'cpu' | 'trtexec' = 'cpu', isolation?: 'process' | 'worker'): Promise<Omit<LatencyCell, 'samples_ms'>> {
-  return new MockActivityEnvironment().run(createDeviceActivities().measureLatency, {
-    device: provider === 'cpu' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, provider, threads: 1, batchSize,
+function run(model: ResolvedModel, batchSize: number, runtime: 'onnxruntime' | 'trtexec' = 'onnxruntime', isolation?: 'process' | 'worker'): Promise<Omit<LatencyCell, 'samples_ms'>> {
+  return new MockActivityEnvironment().run(activities.measureLatency, {
+    device: runtime === 'onnxruntime' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, runtime, provider: 'cpu' as const, threads: 1, batchSize,
     timing: { ...timing, isolation },
   });
 }
@@ -79,12 +83,12 @@ test('a real kit model at batch 2: timing rules honoured, memory and derived fig
   assert.equal(again.p50_ms, r.p50_ms);
   assert.equal((await stat(file)).mtimeMs, before);
   // In the worker process when the spec says so: same rules, and the column says where.
-  const inWorker = await run(model, 1, 'cpu', 'worker');
+  const inWorker = await run(model, 1, 'onnxruntime', 'worker');
   assert.deepEqual([inWorker.status, inWorker.isolation], ['ok', 'worker']);
   assert.ok(inWorker.runs! >= timing.minRuns);
 });
 
-test('provider trtexec: the cell is timed by TensorRT\'s tool and says so; what it cannot observe stays null', async () => {
+test('runtime trtexec: the cell is timed by TensorRT\'s tool and its provider column says so; what it cannot observe stays null', async () => {
   // A stand-in trtexec on PATH that exports the documented formats (test/fixtures/trtexec/README.md).
   const bin = path.join(work, 'bin');
   const fixtures = path.join(ROOT, 'test/fixtures/trtexec');
@@ -96,6 +100,7 @@ test('provider trtexec: the cell is timed by TensorRT\'s tool and says so; what 
   try {
     const model = await resolveModel('squeezenet1.1_caffe2_fp16_winml', KIT);
     const r = await run(model, 4, 'trtexec');
+    assert.equal(r.isolation, 'process', 'trtexec runs in a process of its own');
     assert.equal(r.status, 'ok', r.error ?? '');
     assert.equal(r.provider, 'trtexec');
     assert.equal(r.p50_ms, 1.296);

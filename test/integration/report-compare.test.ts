@@ -1,15 +1,16 @@
 /**
- * `dnnbench compare A B`: p50 ratio per (model, device, batch) with a bootstrap noise band from
- * the raw runs, on two synthetic studies where B is known to be 1.5× slower on one model only.
+ * `dnnbench compare A B`: p50 ratio per (model, device, batch) with its 95% interval, on two
+ * synthetic studies where B is known to be 1.5× slower on one model only, and on the two committed
+ * runs of one host (no repetitions: the within-run fallback).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { bootstrapRatioBand, median } from '../../src/analysis/compare.js';
+import { median } from '../../src/analysis/compare.js';
 import type { CompareRow } from '../../src/analysis/compare.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
 
 let work: string;
@@ -25,16 +26,12 @@ before(async () => {
 });
 after(() => rm(work, { recursive: true, force: true }));
 
-test('median and bootstrap band: exact median, a band that holds the true ratio', () => {
+test('median as numpy computes it', () => {
   assert.equal(median([5, 1, 3]), 3);
   assert.equal(median([4, 1, 3, 2]), 2.5);
-  const xs = Array.from({ length: 200 }, (_, i) => 10 + (i % 17) * 0.05);
-  const [lo, hi] = bootstrapRatioBand(xs, xs.map((x) => x * 2), 500);
-  assert.ok(lo <= 2 && hi >= 2 && hi - lo < 0.1, `[${lo}, ${hi}]`);
-  assert.deepEqual(bootstrapRatioBand(xs, xs, 200), bootstrapRatioBand(xs, xs, 200), 'deterministic');
 });
 
-test('compare --json: the slowed model is "slower" by 1.5×, the others within noise of 1', async () => {
+test('compare --json: the slowed model is "slower" by 1.5×, the others within 4% of 1', async () => {
   const r = await runCli(['compare', a, b, '--json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as CompareRow[];
@@ -42,10 +39,12 @@ test('compare --json: the slowed model is "slower" by 1.5×, the others within n
   assert.equal(rows.length, 24);
   for (const row of rows) {
     assert.equal(row.device_a, row.device_b);
-    assert.ok(row.band_lo! <= row.ratio && row.ratio <= row.band_hi!, JSON.stringify(row));
+    assert.ok(row.ratio_low! <= row.ratio && row.ratio <= row.ratio_high!, JSON.stringify(row));
     assert.equal(row.runs_a, 40);
+    assert.equal(row.basis, 'within-run');
     if (row.model_id === 'res-net') {
       assert.equal(row.verdict, 'slower');
+      assert.equal(row.significant, true);
       assert.ok(Math.abs(row.ratio - 1.5) < 0.06, `ratio ${row.ratio}`);
     } else {
       assert.ok(Math.abs(row.ratio - 1) < 0.04, `${row.model_id}: ratio ${row.ratio}`);
@@ -67,7 +66,43 @@ test('compare prints a table, and pairs two different devices when asked', async
     assert.ok(Math.abs(row.ratio - 1 / 8) < 0.01, `${row.model_id} b${row.batch_size}: ${row.ratio}`);
     assert.equal(row.verdict, 'faster');
   }
+  assert.match(r.stdout, /Intervals from within-run only: intervals understate run-to-run noise/);
   const bad = await runCli(['compare', a, b, '--device-a', 'tpu-v9']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /has no device tpu-v9/);
+});
+
+test('--fail-on-regression PCT: exit 1 naming the cells significantly slower by more than PCT, else 0', async () => {
+  const failing = await runCli(['compare', a, b, '--json', '--fail-on-regression', '20']);
+  assert.equal(failing.code, 1, failing.stderr);
+  // res-net at batch 1, 2 and 4 on both devices.
+  const named = failing.stderr.split('\n').filter((l) => l.startsWith('dnnbench: regression: '));
+  assert.equal(named.length, 6, failing.stderr);
+  assert.ok(named.every((l) => / res-net b[124] on (cpu|gpu)-test: /.test(l)), failing.stderr);
+  assert.doesNotThrow(() => JSON.parse(failing.stdout), 'stdout stays JSON');
+  const passing = await runCli(['compare', a, b, '--fail-on-regression', '60']);
+  assert.equal(passing.code, 0, passing.stderr);
+  assert.match(passing.stderr, /0 of 24 cells significantly slower by more than 60%/);
+  const bad = await runCli(['compare', a, b, '--fail-on-regression', 'ten']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--fail-on-regression 'ten': give a percentage ≥ 0/);
+});
+
+test('the committed runs of one host (no repetitions): a 0.997 ratio is within noise, the note says why', async () => {
+  const first = path.join(ROOT, 'docs/studies/epyc-2vcpu-avx512');
+  const r = await runCli(['compare', first, path.join(first, 'isolated-rerun'), '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout) as CompareRow[];
+  assert.ok(rows.length > 200, `${rows.length} rows`);
+  const tiny = rows.find((x) => x.model_id === 'squeezenet1.1_caffe2_fp16_winml' && x.batch_size === 1)!;
+  assert.ok(Math.abs(tiny.ratio - 0.997) < 0.0005 && tiny.ratio_high! < 1, JSON.stringify(tiny));
+  assert.deepEqual([tiny.significant, tiny.verdict], [false, 'within noise']);
+  for (const row of rows) {
+    assert.equal(row.basis, 'within-run');
+    const excludesOne = row.ratio_low! > 1 || row.ratio_high! < 1;
+    assert.equal(row.significant, excludesOne && Math.abs(row.ratio - 1) >= 0.01, JSON.stringify(row));
+  }
+  const text = await runCli(['compare', first, path.join(first, 'isolated-rerun')]);
+  assert.match(text.stdout, /squeezenet1\.1_caffe2_fp16_winml\s+1\s+5\.482\s+5\.463\s+0\.997\s+0\.99\d–0\.99\d\s+within noise/);
+  assert.match(text.stdout, /within-run only: intervals understate run-to-run noise/);
 });

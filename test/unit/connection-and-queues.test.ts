@@ -44,11 +44,13 @@ test('connection errors are explained in our words', () => {
 });
 
 test('queues are pinned to hardware by their kind prefix', () => {
-  const cpuOnly = { nvidiaGpus: [], jetson: null };
+  const cpuOnly = { gpus: [], gpuNote: 'nvidia-smi is not installed', jetsonModel: null, tegraRelease: null };
   assert.doesNotThrow(() => checkQueueMatchesHost('cpu-x86_64', cpuOnly));
-  assert.throws(() => checkQueueMatchesHost('gpu-h100', cpuOnly), /no NVIDIA GPU: `nvidia-smi -L` listed none/);
+  assert.throws(() => checkQueueMatchesHost('gpu-h100', cpuOnly), /no NVIDIA GPU \(nvidia-smi is not installed\)/);
   assert.throws(() => checkQueueMatchesHost('jetson-orin', cpuOnly), /not a Jetson: no \/etc\/nv_tegra_release/);
   assert.throws(() => checkQueueMatchesHost('tpu-v5', cpuOnly), /starts with its kind, cpu-, gpu- or jetson-/);
-  assert.doesNotThrow(() => checkQueueMatchesHost('gpu-h100', { nvidiaGpus: ['GPU 0: NVIDIA H100 80GB HBM3 (UUID: GPU-x)'], jetson: null }));
-  assert.doesNotThrow(() => checkQueueMatchesHost('jetson-orin', { nvidiaGpus: [], jetson: 'NVIDIA Jetson AGX Orin Developer Kit' }));
+  const h100 = { index: 0, name: 'NVIDIA H100 80GB HBM3', uuid: 'GPU-x', driver: '550.54.15', memoryBytes: 81559 * 1024 * 1024 };
+  assert.doesNotThrow(() => checkQueueMatchesHost('gpu-h100', { ...cpuOnly, gpus: [h100], gpuNote: null }));
+  assert.doesNotThrow(() => checkQueueMatchesHost('jetson-orin', { ...cpuOnly, jetsonModel: 'NVIDIA Jetson AGX Orin Developer Kit' }));
+  assert.doesNotThrow(() => checkQueueMatchesHost('jetson-orin', { ...cpuOnly, tegraRelease: '# R36 (release), REVISION: 3.0' }));
 });

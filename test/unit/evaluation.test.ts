@@ -16,6 +16,7 @@ import type { ResolvedModel } from '../../src/study/catalog.js';
 import { writeShard } from '../../src/prepare/arrow-shards.js';
 import type { DatasetManifest } from '../../src/prepare/prepare.js';
 import { evaluateAccuracy, type AccuracyProgress, type EvaluateRequest } from '../../src/accuracy/evaluate-accuracy.js';
+import { onnxruntime } from '../../src/runtime/onnxruntime.js';
 import { partFile } from '../../src/accuracy/predictions.js';
 import { buildModel, type BuildNode } from '../../src/onnx/build-model.js';
 import type { ModelOutput } from '../../src/study/study-spec.js';
@@ -94,7 +95,7 @@ async function tinyModel(spec: TinyModel): Promise<ResolvedModel> {
 }
 
 const evaluate = (model: ResolvedModel, ds: { datasetDir: string; manifest: DatasetManifest }, extra: Partial<EvaluateRequest> = {}) =>
-  evaluateAccuracy({ model, ...ds, batchSize: 2, session: { provider: 'cpu', threads: 1 }, ...extra });
+  evaluateAccuracy({ model, ...ds, batchSize: 2, runtime: onnxruntime, session: { provider: 'cpu', threads: 1 }, ...extra });
 
 const grey: [number, number, number] = [128, 128, 128];
 const bias1000 = (set: Record<number, number>) => Array.from({ length: 1000 }, (_, i) => set[i] ?? 0);

@@ -11,8 +11,12 @@ test('infra/docker-compose.yml parses and every path it names exists', () => {
   const compose = parseYaml(readFileSync(path.join(infra, 'docker-compose.yml'), 'utf8')) as {
     services: Record<string, { image?: string; build?: { context: string; dockerfile: string }; volumes?: string[] }>;
   };
-  assert.ok(compose.services.temporal?.image?.startsWith('temporalio/auto-setup:'));
-  assert.ok(compose.services['temporal-ui'] && compose.services.postgresql);
+  // The versions scripts/temporal-cluster.sh builds and test/integration/postgres-cluster.test.ts runs.
+  const version = /^VERSION=(\S+)$/m.exec(readFileSync(path.join(ROOT, 'scripts/temporal-cluster.sh'), 'utf8'))![1]!;
+  assert.equal(compose.services.temporal?.image, `temporalio/server:${version}`);
+  for (const tool of ['temporal-schema', 'temporal-namespace']) assert.ok(compose.services[tool]?.image?.startsWith(`temporalio/admin-tools:${version}-`), tool);
+  assert.equal(compose.services.postgresql?.image, 'postgres:15');
+  assert.ok(compose.services['temporal-ui']);
   for (const [name, svc] of Object.entries(compose.services)) {
     if (svc.build) {
       const context = path.resolve(infra, svc.build.context);

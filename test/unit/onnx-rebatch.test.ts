@@ -13,7 +13,7 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { buildModel, type BuildSpec } from '../../src/onnx/build-model.js';
 import { describeModelIo } from '../../src/onnx/model-io.js';
 import { loadOnnxModel } from '../../src/onnx/onnx-proto.js';
-import { rebatchModel, RebatchError } from '../../src/onnx/rebatch.js';
+import { fileForBatch, rebatchModel, RebatchError } from '../../src/onnx/rebatch.js';
 import { readIntTensor } from '../../src/onnx/tensor-data.js';
 
 const KIT = process.env.DNNBENCH_KIT ?? path.resolve('../shared/kit');
@@ -176,4 +176,32 @@ test('models that cannot be re-batched say why', async () => {
   const sha = createHash('sha256').update(await readFile(sliced)).digest('hex');
   const left = await readdir(cache);
   assert.ok(!left.some((f) => f.startsWith(sha) || f.endsWith('.tmp')), left.join(', '));
+});
+
+test('fileForBatch: one policy for every caller', async () => {
+  const cache = path.join(dir, 'policy-cache');
+  const fixed2 = await write('fixed2.onnx', { inputs: [{ name: 'x', dims: [2, 4] }], outputs: [{ name: 'y', dims: [2, 4] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  // Dynamic, or fixed at the batch asked for: the model itself.
+  assert.deepEqual(await fileForBatch(fixed2, null, 8, cache), { path: fixed2, batchSize: 8, rebatched: false });
+  assert.deepEqual(await fileForBatch(fixed2, 2, 2, cache), { path: fixed2, batchSize: 2, rebatched: false });
+  // Fixed at another batch: the re-batched copy, which takes the batch asked for.
+  const copy = await fileForBatch(fixed2, 2, 8, cache);
+  assert.deepEqual([copy.batchSize, copy.rebatched, path.dirname(copy.path)], [8, true, cache]);
+  assert.equal(describeModelIo(await loadOnnxModel(copy.path)).fixedBatch, null);
+  // No cache folder: nothing is re-batched, the graph's own batch stands.
+  assert.deepEqual(await fileForBatch(fixed2, 2, 8), { path: fixed2, batchSize: 2, rebatched: false });
+  // A graph the rewrite cannot handle: its own batch, and the reason.
+  const sliced = await write('policy-sliced.onnx', {
+    inputs: [{ name: 'x', dims: [1, 4] }],
+    outputs: [{ name: 'y', dims: [1, 4] }],
+    initializers: [
+      { name: 'starts', dtype: 'int64', dims: [1], values: [0] },
+      { name: 'ends', dtype: 'int64', dims: [1], values: [1] },
+      { name: 'axes', dtype: 'int64', dims: [1], values: [0] },
+    ],
+    nodes: [{ op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes'], outputs: ['y'] }],
+  });
+  const kept = await fileForBatch(sliced, 1, 4, cache);
+  assert.deepEqual([kept.path, kept.batchSize, kept.rebatched], [sliced, 1, false]);
+  assert.match(kept.note!, /cannot make the batch dimension dynamic.*does not run at batch 2/);
 });

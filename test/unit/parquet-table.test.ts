@@ -1,7 +1,8 @@
 /**
  * rowsToTable + writeParquet: typed columns, nulls, int64 past 2^53, the encoding chosen per
  * column (dictionary / delta / byte-stream-split), metadata, an empty table keeping its schema,
- * and no temp file left behind. Read back by DuckDB, not by the library that wrote it.
+ * no temp file left behind, and rows whose keys are not the table's columns refused. Read back
+ * by DuckDB, not by the library that wrote it.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -9,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { rowsToTable, writeParquet, type ColumnDefs } from '../../src/results/parquet-table.js';
+import { nullable, optional } from '../../src/results/schema.js';
+import { writeTable } from '../../src/results/write-table.js';
 import { queryParquet } from '../helpers/duckdb.js';
 
 let dir: string;
@@ -62,4 +65,30 @@ test('an empty table keeps its schema', async () => {
   assert.deepEqual(types.map((t) => t.column_name), Object.keys(COLS));
   const [c] = await queryParquet<{ c: bigint }>(`select count(*) c from '${file}'`);
   assert.equal(c!.c, 0n);
+});
+
+test('a key that is not a column, or a missing column, is an error naming the table, the row and the key', () => {
+  const cols = { model_id: 'utf8', note: nullable('utf8'), attempt: optional('int32') } as const;
+  assert.throws(() => rowsToTable([{ model_id: 'a', note: null }, { model_id: 'b', note: null, attemt: 2 } as never], cols, 'accuracy'),
+    { message: 'accuracy: row 1 (model_id=b) has key "attemt", which is not a column of accuracy' });
+  assert.throws(() => rowsToTable([{ model_id: 'a' } as never], cols, 'accuracy'),
+    { message: 'accuracy: row 0 (model_id=a) lacks column "note" (only optional columns may be left out)' });
+  // A nullable column's key must be there even when its value is null; an optional one may be left out.
+  assert.equal(rowsToTable([{ model_id: 'a', note: null }, { model_id: 'b', note: 'x', attempt: 2 }], cols, 'accuracy').numRows, 2);
+});
+
+test('writeTable: a schema table by name; an optional column a row leaves out is null in the file', async () => {
+  const file = path.join(dir, 'accuracy.parquet');
+  const row = {
+    model_id: 'm', device: 'cpu', n_images: 64, n_failed: 0, n_non_finite: 0, top1: 0.5, top5: 0.75, batch_size: 8, threads: 2,
+    provider: 'cpu', dataset: 'kit:val_227[:64]', resize_filter: 'linear', seconds: 1.5,
+  };
+  await writeTable(file, 'accuracy', [row, { ...row, device: 'gpu', rebatched: true, resumed_from_shard: 3, attempt: 2 }]);
+  const got = await queryParquet<{ device: string; rebatched: boolean | null; resumed_from_shard: number | null; attempt: number | null }>(
+    `select device, rebatched, resumed_from_shard, attempt from '${file}' order by device`);
+  assert.deepEqual(got, [
+    { device: 'cpu', rebatched: null, resumed_from_shard: null, attempt: null },
+    { device: 'gpu', rebatched: true, resumed_from_shard: 3, attempt: 2 },
+  ]);
+  await assert.rejects(writeTable(file, 'accuracy', [{ ...row, samples_ms: [1] } as never]), /accuracy: row 0 .*"samples_ms", which is not a column of accuracy/);
 });

@@ -3,9 +3,11 @@ import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { discoverInaSampler, findInaRails, parseTegrastatsRails, tegrastatsWatts, TegrastatsSampler } from '../../src/latency/power/jetson.js';
+import { discoverInaSampler, findInaRails, tegrastatsWatts, TegrastatsSampler } from '../../src/latency/power/jetson.js';
+import { parseTegrastatsRails } from '../../src/host/tegrastats.js';
 import { NvidiaSmiSampler, parseNvidiaSmiLine } from '../../src/latency/power/nvidia-smi.js';
 import { RaplSampler } from '../../src/latency/power/rapl.js';
+import { discoverPowerSampler } from '../../src/latency/power/discover.js';
 
 // Output formats below are transcribed from the tools' documentation and published examples
 // (nvidia-smi --help-query-gpu; NVIDIA L4T docs for tegrastats and the INA3221 sysfs nodes), not
@@ -115,4 +117,14 @@ test('RAPL: energy counters over time, wrap-around handled, unreadable counters 
   const seconds = (performance.now() - t0) / 1000;
   assert.ok(Math.abs(reading.avgW - 0.2 / seconds) < 0.2 / seconds * 0.1, `${reading.avgW} W`);
   assert.match(await RaplSampler.discover(path.join(root, 'missing')) as string, /no .*missing/);
+});
+
+test('power discovery follows the worker\'s host probe: the GPU for GPU providers, tegrastats, else RAPL or the reason', async (t) => {
+  if (typeof await discoverInaSampler() !== 'string' || typeof await RaplSampler.discover() !== 'string') return t.skip('this host has INA3221 or RAPL counters');
+  const none = { rapl: false, ina3221: false, nvidiaSmi: false, tegrastats: false };
+  assert.ok((await discoverPowerSampler('cuda', { ...none, nvidiaSmi: true })).sampler instanceof NvidiaSmiSampler);
+  assert.ok((await discoverPowerSampler('cpu', { ...none, nvidiaSmi: true, tegrastats: true })).sampler instanceof TegrastatsSampler, 'CPU timings do not read the GPU board');
+  const nothing = await discoverPowerSampler('cuda', none);
+  assert.equal(nothing.sampler, null);
+  assert.match((nothing as { reason: string }).reason, /^no power source: nvidia-smi not found or no GPU; no INA3221 rails .*; no tegrastats; /);
 });

@@ -17,6 +17,20 @@ test('a minimal spec gets the SPEC.md defaults', () => {
   assert.equal(spec.devices[0]!.provider, 'cpu');
 });
 
+test('a device\'s runtime: absent means onnxruntime and leaves the parsed spec as it was; provider trtexec is the older spelling of runtime trtexec', () => {
+  // What spec_json and the study id are computed from: exactly the fields a spec had before `runtime` existed.
+  assert.equal(JSON.stringify(parseStudySpec(minimal).devices[0]), '{"queue":"cpu-x86_64","accuracy":true,"provider":"cpu"}');
+  const device = (d: Record<string, unknown>) => parseStudySpec({ ...minimal, devices: [{ queue: 'jetson-orin', ...d }] }).devices[0];
+  assert.deepEqual(device({ provider: 'cuda', threads: 4 }), { queue: 'jetson-orin', accuracy: false, threads: 4, provider: 'cuda' });
+  assert.deepEqual(device({ runtime: 'onnxruntime', provider: 'tensorrt' }), { queue: 'jetson-orin', accuracy: false, runtime: 'onnxruntime', provider: 'tensorrt' });
+  const trtexec = { queue: 'jetson-orin', accuracy: false, runtime: 'trtexec', provider: 'cpu' };
+  assert.deepEqual(device({ runtime: 'trtexec' }), trtexec);
+  assert.deepEqual(device({ provider: 'trtexec' }), trtexec);
+  assert.throws(() => device({ runtime: 'trtexec', provider: 'cuda' }), /devices\.0\.provider: trtexec has no execution providers: drop provider \(cuda\)/);
+  assert.throws(() => device({ runtime: 'onnxruntime', provider: 'trtexec' }), /devices\.0\.provider: trtexec is a runtime, not an onnxruntime execution provider/);
+  assert.throws(() => device({ runtime: 'tvm' }), /devices\.0\.runtime/);
+});
+
 test('the error names every bad field by its path', () => {
   const bad = { ...minimal, devices: [{ queue: 'CPU X', accuracy: 'yes' }], batchSizes: [0, 2], timing: { minRuns: -1 } };
   assert.throws(() => parseStudySpec(bad, 'study spec s.yaml'), (err: Error) => {

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseTegrastatsRails } from '../../host/tegrastats.js';
 import { PollingSampler, StreamingSampler, type PowerReading, type PowerSampler } from './power-sampler.js';
 
 /** A power rail of a Jetson's INA3221 monitors. */
@@ -71,16 +72,6 @@ export async function discoverInaSampler(sysRoot = '/sys'): Promise<PowerSampler
     const watts = await Promise.all(used.map((r) => r.read()));
     return watts.reduce((a, w) => a + w, 0);
   });
-}
-
-/**
- * Rails in one tegrastats line, instantaneous mW: `POM_5V_IN 2563/2563` (TX1/TX2/Nano, current/avg)
- * or `VDD_GPU_SOC 3583mW/3583mW` (Orin). Sizes such as `RAM 1505/3964MB` are not rails.
- */
-export function parseTegrastatsRails(line: string): Map<string, number> {
-  const rails = new Map<string, number>();
-  for (const m of line.matchAll(/\b([A-Z][A-Z0-9_]*) (\d+)(?:mW)?\/(\d+)(?:mW)?(?=\s|$)/g)) rails.set(m[1]!, Number(m[2]));
-  return rails;
 }
 
 /** Watts of the board from one tegrastats line: its input rail, else the sum of its rails. */

@@ -12,9 +12,9 @@
  */
 import { constantTensors, consumers } from '../onnx/graph-utils.js';
 import type { GraphProto } from '../onnx/onnx-types.js';
-import { isLearned } from '../profile/params.js';
-import type { ModelProfile } from '../profile/profile.js';
-import type { ExportSidecar } from './export-sidecar.js';
+import { isLearned } from './params.js';
+import type { ModelProfile } from './profile.js';
+import type { ExportSidecar } from '../study/export-sidecar.js';
 
 /** SPEC.md §2: our MACs must match a published figure within this fraction. */
 export const MACS_TOLERANCE = 0.02;

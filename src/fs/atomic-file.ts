@@ -2,17 +2,28 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** Writes a file so that readers see either the old file or the whole new one, never a part. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+/**
+ * Creates or replaces `file` so that readers see either the old file or the whole new one, never
+ * a part: `write` fills a temporary file beside it (same folder, so the rename cannot cross file
+ * systems), which is renamed into place only when `write` resolves; if it throws, the temporary
+ * file is removed and `file` is untouched. The name carries the pid and random bytes, so
+ * concurrent writers (workers sharing a data folder) never write into each other's file.
+ */
+export async function replaceAtomically<T>(file: string, write: (tmp: string) => Promise<T>): Promise<T> {
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data);
+    const result = await write(tmp);
     await rename(tmp, file);
+    return result;
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
+}
+
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  await replaceAtomically(file, (tmp) => writeFile(tmp, data));
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { readAllCells } from '../results/cells.js';
+import type { LatencyCell, ModelCell } from '../results/cell-types.js';
+import { SCHEMA_VERSION, STUDY_TABLE_NAMES, type StudyTableName, type TableRow } from '../results/schema.js';
+import { writeTable } from '../results/write-table.js';
+import { analyzeStudy } from './analyze.js';
+
+export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
+
+/** Rebuilds every Parquet table of a study from its cells; returns row counts per table. */
+export async function writeStudyTables(outDir: string, summary: StudySummary): Promise<Record<StudyTableName, number>> {
+  const models = await readAllCells(outDir, 'models');
+  const devices = await readAllCells(outDir, 'devices');
+  const accuracy = await readAllCells(outDir, 'accuracy');
+  const latency = await readAllCells(outDir, 'latency');
+  const { fits, frontiers } = analyzeStudy({ models, accuracy: [...accuracy, ...publishedAccuracy(models, latency)], latency });
+  // What a cell holds beyond its table's columns goes to a table of its own.
+  const rows: { [N in StudyTableName]: TableRow<N>[] } = {
+    models: models.map(({ by_op_type: _ops, ...m }) => m),
+    model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
+    devices,
+    accuracy,
+    latency: latency.map(({ samples_ms: _samples, ...l }) => l),
+    latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => ({
+      model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: i, latency_ms: ms,
+    }))),
+    study: [{
+      ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length,
+      cells_done: accuracy.length + latency.length,
+    }],
+    fits,
+    frontiers,
+  };
+  const counts = {} as Record<StudyTableName, number>;
+  const write = async <N extends StudyTableName>(name: N) => {
+    await writeTable(path.join(outDir, `${name}.parquet`), name, rows[name]);
+    counts[name] = rows[name].length;
+  };
+  for (const name of STUDY_TABLE_NAMES) await write(name);
+  return counts;
+}
+
+/**
+ * Random-weight architectures (tools/export) are never evaluated for accuracy; the accuracy fits
+ * and frontiers use their published top-1 instead, on every device that timed them. models.parquet
+ * says which (`weights` = 'random'); accuracy.parquet only ever holds measured figures.
+ */
+function publishedAccuracy(models: ModelCell[], latency: LatencyCell[]): { model_id: string; device: string; top1: number }[] {
+  const random = new Map(models.filter((m) => m.weights === 'random' && m.published_top1 !== null).map((m) => [m.model_id, m.published_top1!]));
+  const seen = new Set<string>();
+  return latency.filter((l) => random.has(l.model_id)).flatMap((l) => {
+    const key = `${l.device}\u0000${l.model_id}`;
+    if (seen.has(key)) return [];
+    seen.add(key);
+    return [{ model_id: l.model_id, device: l.device, top1: random.get(l.model_id)! }];
+  });
+}

@@ -1,0 +1,280 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { queryGpuClocks, type GpuClocks } from './gpu-query.js';
+import type { HostFacts } from './probe-host.js';
+import { busyTicks, parseLoadAverage, parseProcStat, processTreeTimes, readAllProcessTimes, totalTicks, type ProcessTreeTimes, type SystemCpuTimes } from './proc-stat.js';
+import { parseTegrastatsClocks, type TegrastatsClocks } from './tegrastats.js';
+
+/**
+ * What else the host did while a timing ran (issue 18 item 5): read around each latency
+ * repetition, so that a repetition another process or the hypervisor disturbed can be discarded
+ * instead of reported with a narrow interval.
+ */
+
+export interface Range {
+  min: number;
+  mean: number;
+  max: number;
+}
+
+export interface HostNoiseReading {
+  /** Wall time the reading covered. */
+  seconds: number;
+  /** CPUs in /proc/stat: the cores figures below are out of this many. */
+  cpus: number;
+  /** Share of the interval's CPU time (all CPUs) the hypervisor gave to other guests. */
+  stealFraction: number;
+  /** CPU the whole system used (processes, kernel, interrupts), in cores (1 = one core busy throughout). */
+  busyCores: number;
+  /** CPU our process tree (the root pid and its descendants) used, in cores. */
+  ownCores: number;
+  /** busyCores − ownCores, floored at 0 (tick rounding can make it slightly negative). */
+  otherCores: number;
+  /** 1-minute load average at the start and the end (it lags: a trend, not the interval's own load). */
+  loadAverage1m: { start: number; end: number };
+  /** CPU clocks at the start and the end across every CPU; null where the host exposes none (some VMs). */
+  cpuMhz: (Range & { source: 'cpufreq' | 'cpuinfo' }) | null;
+  /** Thermal zones at the start and the end; null where there are none (VMs, containers). */
+  temperaturesC: Array<{ zone: string; type: string; start: number; end: number }> | null;
+  /** Each GPU's clocks, temperature and throttle reasons at the end; null without NVIDIA GPUs. */
+  gpus: GpuClocks[] | null;
+  /** A Jetson's power mode and its clocks over the interval from tegrastats; null elsewhere. */
+  jetson: JetsonReading | null;
+  /** Readings that were expected on this host but failed, and why. */
+  notes: string[];
+}
+
+export interface JetsonReading {
+  powerMode: string | null;
+  /** tegrastats lines the interval covered (at TEGRASTATS_INTERVAL_MS): 0 for a very short interval. */
+  lines: number;
+  cpuMhz: Range | null;
+  gpuMhz: Range | null;
+  emcMhz: Range | null;
+  maxTemperatureC: number | null;
+}
+
+export interface HostNoiseOptions {
+  /**
+   * The process tree whose CPU is ours: default this process. It must live until stop() (a worker,
+   * or a repetition's process stopped before it exits): a root that has exited leaves no record of
+   * its CPU time, so stop() refuses rather than count it as other processes'.
+   */
+  rootPid?: number;
+  /** GPUs and Jetson tools from the worker's host probe; without it, CPU-side readings only. */
+  host?: Pick<HostFacts, 'gpus' | 'jetsonPowerMode' | 'power'>;
+  /** Roots and commands to read (tests point them elsewhere). */
+  procRoot?: string;
+  sysRoot?: string;
+  nvidiaSmi?: string;
+  tegrastats?: string;
+}
+
+export interface HostNoiseReader {
+  stop(): Promise<HostNoiseReading>;
+}
+
+export const TEGRASTATS_INTERVAL_MS = 250;
+
+export function range(values: number[]): Range | null {
+  if (values.length === 0) return null;
+  return { min: Math.min(...values), mean: values.reduce((a, v) => a + v, 0) / values.length, max: Math.max(...values) };
+}
+
+/** `cpu MHz` of every CPU in /proc/cpuinfo (x86; what the kernel last saw, or the nominal clock in many VMs). */
+export function parseCpuInfoMhz(text: string): number[] {
+  return [...text.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1]));
+}
+
+async function readCpuMhz(procRoot: string, sysRoot: string): Promise<{ source: 'cpufreq' | 'cpuinfo'; values: number[] } | null> {
+  const cpuDir = path.join(sysRoot, 'devices/system/cpu');
+  const cpus = (await readdir(cpuDir).catch(() => [] as string[])).filter((n) => /^cpu\d+$/.test(n));
+  const khz = await Promise.all(cpus.map((c) => readFile(path.join(cpuDir, c, 'cpufreq/scaling_cur_freq'), 'utf8').then((t) => Number(t.trim()), () => NaN)));
+  const mhz = khz.filter(Number.isFinite).map((k) => k / 1000);
+  if (mhz.length) return { source: 'cpufreq', values: mhz };
+  const fromCpuInfo = parseCpuInfoMhz(await readFile(path.join(procRoot, 'cpuinfo'), 'utf8').catch(() => ''));
+  return fromCpuInfo.length ? { source: 'cpuinfo', values: fromCpuInfo } : null;
+}
+
+/** Every thermal zone's type and °C (sysfs gives millidegrees). */
+export async function readThermalZones(sysRoot = '/sys'): Promise<Array<{ zone: string; type: string; c: number }>> {
+  const dir = path.join(sysRoot, 'class/thermal');
+  const zones = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^thermal_zone\d+$/.test(n)).sort();
+  const read = await Promise.all(zones.map(async (zone) => {
+    try {
+      const milli = Number((await readFile(path.join(dir, zone, 'temp'), 'utf8')).trim());
+      const type = (await readFile(path.join(dir, zone, 'type'), 'utf8').catch(() => zone)).trim();
+      return Number.isFinite(milli) ? [{ zone, type, c: milli / 1000 }] : [];
+    } catch {
+      return []; // a zone whose sensor is off fails to read (EINVAL/ENODATA)
+    }
+  }));
+  return read.flat();
+}
+
+interface Snapshot {
+  at: number;
+  system: SystemCpuTimes;
+  tree: ProcessTreeTimes;
+  load: number;
+  mhz: { source: 'cpufreq' | 'cpuinfo'; values: number[] } | null;
+  thermal: Array<{ zone: string; type: string; c: number }>;
+}
+
+async function snapshot(rootPid: number, procRoot: string, sysRoot: string): Promise<Snapshot> {
+  const [statText, processes, loadText] = await Promise.all([
+    readFile(path.join(procRoot, 'stat'), 'utf8'), readAllProcessTimes(procRoot), readFile(path.join(procRoot, 'loadavg'), 'utf8'),
+  ]);
+  const at = performance.now();
+  const tree = processTreeTimes(processes, rootPid);
+  if (!tree) throw new Error(`host noise: process ${rootPid} is not running, so its CPU time cannot be told from other processes'`);
+  const [mhz, thermal] = await Promise.all([readCpuMhz(procRoot, sysRoot), readThermalZones(sysRoot)]);
+  return { at, system: parseProcStat(statText), tree, load: parseLoadAverage(loadText), mhz, thermal };
+}
+
+/** tegrastats running for the length of a reading; its lines parsed as they come. */
+function streamTegrastats(command: string): { stop(): Promise<{ lines: TegrastatsClocks[]; error: string | null }> } {
+  const lines: TegrastatsClocks[] = [];
+  let error: string | null = null;
+  const child = spawn(command, ['--interval', String(TEGRASTATS_INTERVAL_MS)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.once('error', (err) => { error = err.message; });
+  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(parseTegrastatsClocks(l)));
+  return {
+    async stop() {
+      if (error === null && child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      return { lines, error };
+    },
+  };
+}
+
+function jetsonReading(powerMode: string | null, lines: TegrastatsClocks[]): JetsonReading {
+  const temps = lines.flatMap((l) => Object.values(l.temperaturesC));
+  return {
+    powerMode, lines: lines.length,
+    cpuMhz: range(lines.flatMap((l) => l.cpuMhz)),
+    gpuMhz: range(lines.flatMap((l) => l.gpuMhz)),
+    emcMhz: range(lines.flatMap((l) => (l.emcMhz === null ? [] : [l.emcMhz]))),
+    maxTemperatureC: temps.length ? Math.max(...temps) : null,
+  };
+}
+
+/**
+ * Starts a reading of the host; stop() returns what happened over the interval. Reads files
+ * (/proc, /sys) at both ends, one nvidia-smi query at the end on a GPU host, and tegrastats
+ * throughout on a Jetson: call it outside the timed runs' own clock.
+ */
+export async function startReading(options: HostNoiseOptions = {}): Promise<HostNoiseReader> {
+  const rootPid = options.rootPid ?? process.pid;
+  const procRoot = options.procRoot ?? '/proc';
+  const sysRoot = options.sysRoot ?? '/sys';
+  const host = options.host;
+  const tegrastats = host?.power.tegrastats ? streamTegrastats(options.tegrastats ?? 'tegrastats') : null;
+  const start = await snapshot(rootPid, procRoot, sysRoot);
+  return {
+    async stop(): Promise<HostNoiseReading> {
+      const end = await snapshot(rootPid, procRoot, sysRoot);
+      if (end.tree.root.starttime !== start.tree.root.starttime) {
+        throw new Error(`host noise: process ${rootPid} ended during the reading (its pid now names another process): stop the reading before the measured process exits`);
+      }
+      const notes: string[] = [];
+      let gpus: GpuClocks[] | null = null;
+      if (host?.gpus.length) {
+        gpus = await queryGpuClocks(options.nvidiaSmi).catch((err: Error) => {
+          notes.push(`nvidia-smi clocks query failed: ${err.message}`);
+          return null;
+        });
+      }
+      let jetson: JetsonReading | null = null;
+      if (tegrastats) {
+        const { lines, error } = await tegrastats.stop();
+        if (error) notes.push(`tegrastats failed: ${error}`);
+        else jetson = jetsonReading(host?.jetsonPowerMode ?? null, lines);
+      }
+      const total = Math.max(1, totalTicks(end.system) - totalTicks(start.system));
+      const cpus = end.system.cpus;
+      const cores = (ticks: number) => (ticks / total) * cpus;
+      const busyCores = cores(busyTicks(end.system) - busyTicks(start.system));
+      const ownCores = cores(end.tree.ticks - start.tree.ticks);
+      const mhz = start.mhz && end.mhz ? { source: end.mhz.source, ...range([...start.mhz.values, ...end.mhz.values])! } : null;
+      const zones = end.thermal.flatMap((z) => {
+        const before = start.thermal.find((s) => s.zone === z.zone);
+        return before ? [{ zone: z.zone, type: z.type, start: before.c, end: z.c }] : [];
+      });
+      return {
+        seconds: (end.at - start.at) / 1000,
+        cpus,
+        stealFraction: (end.system.steal - start.system.steal) / total,
+        busyCores, ownCores, otherCores: Math.max(0, busyCores - ownCores),
+        loadAverage1m: { start: start.load, end: end.load },
+        cpuMhz: mhz,
+        temperaturesC: zones.length ? zones : null,
+        gpus, jetson, notes,
+      };
+    },
+  };
+}
+
+/**
+ * When a repetition counts as disturbed. The defaults (used unless a study's spec sets its own):
+ * - steal above 5% of the interval's CPU time: the hypervisor ran other guests on our vCPUs, so
+ *   runs waited for a CPU they appear to have had;
+ * - other processes above 0.10 cores (10% of one core, averaged over the interval): on a 2-core
+ *   host a busy loop elsewhere is 1.0, an idle system about 0.01–0.03 (kernel threads, interrupts);
+ * - a GPU throttled by heat or by the board (thermal, hardware slowdown, power brake): clocks
+ *   the runs did not choose. The software power cap and idle reasons are left out: a GPU under
+ *   full load sits at its power cap by design;
+ * - temperatures: not checked by default (limits differ per chip; throttling shows above).
+ */
+export interface NoiseThresholds {
+  maxStealFraction: number;
+  maxOtherCores: number;
+  gpuThrottleReasons: string[];
+  /** Any thermal zone, GPU or Jetson sensor above this at the end; null: not checked. */
+  maxTemperatureC: number | null;
+}
+
+export const DEFAULT_NOISE_THRESHOLDS: NoiseThresholds = {
+  maxStealFraction: 0.05,
+  maxOtherCores: 0.10,
+  gpuThrottleReasons: ['hw_slowdown', 'sw_thermal_slowdown', 'hw_thermal_slowdown', 'hw_power_brake_slowdown'],
+  maxTemperatureC: null,
+};
+
+export type DisturbanceKind = 'steal' | 'other-processes' | 'gpu-throttle' | 'temperature';
+
+export interface Disturbance {
+  kind: DisturbanceKind;
+  message: string;
+}
+
+/** Why a reading's interval was disturbed; an empty list means it was clean. */
+export function isDisturbed(reading: HostNoiseReading, thresholds: NoiseThresholds = DEFAULT_NOISE_THRESHOLDS): Disturbance[] {
+  const reasons: Disturbance[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  if (reading.stealFraction > thresholds.maxStealFraction) {
+    reasons.push({ kind: 'steal', message: `the hypervisor took ${pct(reading.stealFraction)} of the CPU time (limit ${pct(thresholds.maxStealFraction)})` });
+  }
+  if (reading.otherCores > thresholds.maxOtherCores) {
+    reasons.push({ kind: 'other-processes', message: `other processes used ${reading.otherCores.toFixed(2)} cores (limit ${thresholds.maxOtherCores})` });
+  }
+  for (const gpu of reading.gpus ?? []) {
+    const bad = (gpu.throttleReasons ?? []).filter((r) => thresholds.gpuThrottleReasons.includes(r));
+    if (bad.length) reasons.push({ kind: 'gpu-throttle', message: `GPU ${gpu.index} throttled: ${bad.join(', ')}` });
+  }
+  if (thresholds.maxTemperatureC !== null) {
+    const limit = thresholds.maxTemperatureC;
+    const hot = [
+      ...(reading.temperaturesC ?? []).map((z) => ({ name: z.type, c: z.end })),
+      ...(reading.gpus ?? []).flatMap((g) => (g.temperatureC === null ? [] : [{ name: `GPU ${g.index}`, c: g.temperatureC }])),
+      ...(reading.jetson?.maxTemperatureC != null ? [{ name: 'Jetson', c: reading.jetson.maxTemperatureC }] : []),
+    ].filter((t) => t.c > limit);
+    if (hot.length) reasons.push({ kind: 'temperature', message: `above ${limit} °C: ${hot.map((t) => `${t.name} ${t.c} °C`).join(', ')}` });
+  }
+  return reasons;
+}

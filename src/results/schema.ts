@@ -1,0 +1,139 @@
+/**
+ * Every results table's columns, defined once. The row types (`TableRow<'latency'>`), the cell
+ * types (src/results/cell-types.ts), the analysis inputs, the Parquet writer's checks and the
+ * readers all come from here; docs/SCHEMA.md describes each column and test/unit/schema-doc.test.ts
+ * holds it to these definitions. Adding a column is one line here plus its line in the doc.
+ */
+
+/** The writer's column types (src/results/parquet-table.ts maps them to Arrow/Parquet). */
+export type ColumnType = 'utf8' | 'int32' | 'int64' | 'float64' | 'bool' | 'timestamp_ms' | 'utf8_list' | 'int32_list' | 'float64_list';
+
+export interface Column {
+  type: ColumnType;
+  /** null is a value of this column (not measured, not applicable). */
+  nullable?: true;
+  /** A written row may leave the key out (null in the table); every other key must be there. */
+  optional?: true;
+  /** The only values of a utf8 column: its type narrows to them. */
+  values?: readonly string[];
+}
+
+/** A bare type is a column every row has and never null. */
+export type ColumnDef = ColumnType | Column;
+export type ColumnDefs = Readonly<Record<string, ColumnDef>>;
+
+type Normal<D extends ColumnDef> = D extends ColumnType ? { type: D } : D;
+const normal = <const D extends ColumnDef>(d: D): Normal<D> => (typeof d === 'string' ? { type: d } : d) as Normal<D>;
+
+export const nullable = <const D extends ColumnDef>(d: D) => ({ ...normal(d), nullable: true as const });
+/** Absent from some cells: written before the column existed, or not measured (a failed latency cell). */
+export const optional = <const D extends ColumnDef>(d: D) => ({ ...normal(d), nullable: true as const, optional: true as const });
+export const oneOf = <const V extends readonly string[]>(...values: V) => ({ type: 'utf8' as const, values });
+
+/** The column's definition in full, whichever way it was written. */
+export function columnOf(d: ColumnDef): Column {
+  return normal(d);
+}
+
+/** Bumped whenever a column changes meaning or type (adding a column or a table does not), so readers can tell files apart. */
+export const SCHEMA_VERSION = 1;
+
+/** The tables rebuilt from the cells at the end of every study: `<out>/<name>.parquet`, in this order. */
+export const STUDY_TABLES = {
+  models: {
+    model_id: 'utf8', architecture: nullable('utf8'), path: 'utf8', file_bytes: 'int64', params: 'int64', weight_bytes: 'int64',
+    macs: 'int64', flops: 'int64', traffic_bytes: 'int64', arithmetic_intensity: 'float64',
+    largest_activation_bytes: 'int64', peak_live_activation_bytes: 'int64', uncounted_ops: 'utf8_list', opset: 'int32',
+    input_name: 'utf8', input_dtype: 'utf8', input_shape: 'utf8', fixed_batch: nullable('int32'),
+    resize: 'int32', crop: 'int32', num_classes: 'int32', preprocessing: 'utf8', preprocessing_source: 'utf8',
+    published_top1: nullable('float64'), published_top5: nullable('float64'), weights: oneOf('pretrained', 'random'),
+  },
+  model_ops: { model_id: 'utf8', op_type: 'utf8', count: 'int32', macs: 'int64', flops: 'int64' },
+  devices: {
+    device: 'utf8', hostname: 'utf8', os: 'utf8', arch: 'utf8', cpu_model: 'utf8', cpu_cores: 'int32',
+    cpu_simd_flags: 'utf8_list', memory_bytes: 'int64', gpu_name: nullable('utf8'), gpu_driver: nullable('utf8'),
+    gpu_memory_bytes: nullable('int64'), jetson_model: nullable('utf8'), node_version: 'utf8', onnxruntime_version: 'utf8',
+    onnxruntime_backends: 'utf8_list',
+  },
+  accuracy: {
+    model_id: 'utf8', device: 'utf8', n_images: 'int32', n_failed: 'int32', n_non_finite: 'int32', top1: 'float64',
+    top5: 'float64', batch_size: 'int32', threads: 'int32', provider: 'utf8', dataset: 'utf8', resize_filter: 'utf8', seconds: 'float64',
+    rebatched: optional('bool'), resumed_from_shard: optional('int32'), attempt: optional('int32'),
+  },
+  // The measurement columns are absent from a cell whose status is not ok.
+  latency: {
+    model_id: 'utf8', device: 'utf8', batch_size: 'int32', status: oneOf('ok', 'oom', 'error'), error: nullable('utf8'),
+    provider: 'utf8', precision: 'utf8', rebatched: 'bool', worker: 'utf8', isolation: optional(oneOf('process', 'worker')),
+    threads: optional('int32'), runs: optional('int32'), mean_ms: optional('float64'), stdev_ms: optional('float64'),
+    min_ms: optional('float64'), p50_ms: optional('float64'), p90_ms: optional('float64'), p99_ms: optional('float64'),
+    max_ms: optional('float64'), per_image_ms: optional('float64'), images_per_s: optional('float64'),
+    rss_before_bytes: optional('int64'), rss_static_bytes: optional('int64'), rss_peak_bytes: optional('int64'),
+    power_avg_w: optional('float64'), power_idle_w: optional('float64'), energy_per_image_j: optional('float64'),
+    power_note: optional('utf8'), gpu_memory_peak_bytes: optional('int64'),
+  },
+  latency_samples: { model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64' },
+  study: {
+    study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
+    cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list', missing_cells: 'utf8_list',
+  },
+  // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
+  fits: {
+    fit: 'utf8', device: nullable('utf8'), batch_size: nullable('int32'), model_id: nullable('utf8'), param: 'utf8',
+    value: nullable('float64'), unit: 'utf8', r2: nullable('float64'), n: 'int32',
+    status: oneOf('ok', 'exact', 'too_few_points', 'no_data'), note: nullable('utf8'),
+  },
+  frontiers: {
+    frontier: 'utf8', device: nullable('utf8'), batch_size: nullable('int32'), model_id: 'utf8', x_value: 'float64', x_unit: 'utf8',
+    top1: 'float64', on_frontier: 'bool',
+  },
+} as const satisfies Record<string, ColumnDefs>;
+
+export const TABLES = {
+  ...STUDY_TABLES,
+  /**
+   * Per-image predictions, not rebuilt from cells: the accuracy activity writes them itself as
+   * `predictions/<model>/<device>/part-<shard>.parquet` (plain folder names, not hive `key=value`:
+   * pyarrow refuses a partition key that is also a column). Class ids are 0..999, background dropped.
+   */
+  predictions: {
+    model_id: 'utf8', device: 'utf8', image_id: 'utf8', label: 'int32', top5_ids: 'int32_list', top5_probs: 'float64_list',
+    correct_at_1: 'bool', correct_at_5: 'bool', non_finite: 'bool',
+  },
+} as const satisfies Record<string, ColumnDefs>;
+
+export type TableName = keyof typeof TABLES;
+export type StudyTableName = keyof typeof STUDY_TABLES;
+export const STUDY_TABLE_NAMES = Object.keys(STUDY_TABLES) as StudyTableName[];
+
+// ---- row types, derived ------------------------------------------------------------------------
+
+/** What a writer accepts in each type (int64 as number; bigint also writes, but no cell holds one). */
+interface JsOf {
+  utf8: string;
+  int32: number;
+  int64: number;
+  float64: number;
+  bool: boolean;
+  timestamp_ms: Date | number;
+  utf8_list: string[];
+  int32_list: number[];
+  float64_list: number[];
+}
+
+type ValueOf<D extends ColumnDef> =
+  | (Normal<D> extends { values: readonly (infer V)[] } ? V : JsOf[Normal<D>['type']])
+  | (Normal<D> extends { nullable: true } ? null : never);
+
+type OptionalKeys<Defs extends ColumnDefs> = { [K in keyof Defs]: Normal<Defs[K]> extends { optional: true } ? K : never }[keyof Defs];
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** A row as written: every column's key, except optional ones, which may be left out. A wide ColumnDefs gives plain records. */
+export type RowOf<Defs extends ColumnDefs> = string extends keyof Defs ? Record<string, unknown> : Flat<
+  { [K in Exclude<keyof Defs, OptionalKeys<Defs>>]: ValueOf<Defs[K]> } & { [K in OptionalKeys<Defs>]?: ValueOf<Defs[K]> }
+>;
+
+/** A row as read back from Parquet (src/report/read-tables.ts): every column there, null where missing. */
+export type ReadRowOf<Defs extends ColumnDefs> = { [K in keyof Defs]: ValueOf<Defs[K]> };
+
+export type TableRow<N extends TableName> = RowOf<(typeof TABLES)[N]>;
+export type ReadRow<N extends TableName> = ReadRowOf<(typeof TABLES)[N]>;

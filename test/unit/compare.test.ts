@@ -1,0 +1,112 @@
+/**
+ * compare's decision with both runs' uncertainty, on synthetic cells: calibrated when both sides
+ * have repetitions (few false changes between two runs of one truth, the true ratio inside the
+ * interval about 95% of the time), the fallbacks in their order, the practical threshold, and the
+ * regression check.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { compareCell, compareCells, regressions, type CompareCell, type CompareRow } from '../../src/analysis/compare.js';
+import { p50Interval, pooledMedian } from '../../src/stats/repetition-stats.js';
+import { gaussian } from '../helpers/gaussian.js';
+import { median } from '../../src/stats/quantiles.js';
+import { prng } from '../../src/stats/prng.js';
+
+/** R repetitions of `runs` runs: p50 · exp(u_r + e), u_r ~ N(0, between²), e ~ N(0, within²). */
+function repetitions(draw: () => number, p50: number, R: number, between: number, within = 0.02, runs = 30): number[][] {
+  return Array.from({ length: R }, () => {
+    const u = between * draw();
+    return Array.from({ length: runs }, () => p50 * Math.exp(u + within * draw()));
+  });
+}
+
+type Source = 'repetitions' | 'cell intervals' | 'within-run';
+
+/** The cell as a study with that source of uncertainty would hold it. */
+function cell(reps: number[][], source: Source, id = 'm'): CompareCell {
+  const base = { model_id: id, batch_size: 1, p50_ms: pooledMedian(reps), samples: reps.flat() };
+  if (source === 'repetitions') return { ...base, repetition_p50_ms: reps.map(median), ci_low_ms: null, ci_high_ms: null, repetitions: reps.length };
+  if (source === 'cell intervals') {
+    const iv = p50Interval(reps, { resamples: 500 });
+    return { ...base, repetition_p50_ms: [], ci_low_ms: iv.ci_low_ms, ci_high_ms: iv.ci_high_ms, repetitions: reps.length };
+  }
+  return { ...base, repetition_p50_ms: [], ci_low_ms: null, ci_high_ms: null, repetitions: null };
+}
+
+test('two runs of one truth with 4% run-to-run noise: few changes from repetitions, most from within-run bands', () => {
+  const draw = gaussian(prng(1));
+  const falseChanges: Record<Source, number> = { repetitions: 0, 'cell intervals': 0, 'within-run': 0 };
+  const pairs = 150;
+  for (let i = 0; i < pairs; i++) {
+    const a = repetitions(draw, 10, 5, 0.04);
+    const b = repetitions(draw, 10, 5, 0.04);
+    for (const source of Object.keys(falseChanges) as Source[]) {
+      // The within-run side sees one repetition's runs, as a study without repetitions would.
+      const [ra, rb] = source === 'within-run' ? [a.slice(0, 1), b.slice(0, 1)] : [a, b];
+      if (compareCell(cell(ra, source), cell(rb, source)).significant) falseChanges[source]++;
+    }
+  }
+  assert.ok(falseChanges.repetitions / pairs <= 0.08, JSON.stringify(falseChanges));
+  assert.ok(falseChanges['cell intervals'] / pairs <= 0.08, JSON.stringify(falseChanges));
+  assert.ok(falseChanges['within-run'] / pairs >= 0.5, JSON.stringify(falseChanges));
+});
+
+test('with repetitions, the interval holds the true ratio about 95% of the time and finds a 10% slow-down', () => {
+  const draw = gaussian(prng(2));
+  let covered = 0;
+  let found = 0;
+  const pairs = 200;
+  for (let i = 0; i < pairs; i++) {
+    const row = compareCell(cell(repetitions(draw, 10, 5, 0.02), 'repetitions'), cell(repetitions(draw, 11, 5, 0.02), 'repetitions'));
+    if (row.ratio_low! <= 1.1 && 1.1 <= row.ratio_high!) covered++;
+    if (row.verdict === 'slower') found++;
+  }
+  assert.ok(covered / pairs >= 0.88 && covered / pairs <= 0.99, `coverage ${covered / pairs}`);
+  assert.ok(found / pairs >= 0.95, `found ${found} of ${pairs}`);
+});
+
+test('each side uses its best source; the row names the weaker; no source, no interval', () => {
+  const draw = gaussian(prng(3));
+  const a = repetitions(draw, 10, 4, 0.02);
+  const b = repetitions(draw, 10, 4, 0.02);
+  assert.equal(compareCell(cell(a, 'repetitions'), cell(b, 'repetitions')).basis, 'repetitions');
+  assert.equal(compareCell(cell(a, 'repetitions'), cell(b, 'cell intervals')).basis, 'cell intervals');
+  assert.equal(compareCell(cell(a, 'within-run'), cell(b, 'repetitions')).basis, 'within-run');
+  // One repetition's interval is a within-run one.
+  const single = cell(a.slice(0, 1), 'cell intervals');
+  assert.equal(single.repetitions, 1);
+  assert.equal(compareCell(single, cell(b, 'cell intervals')).basis, 'within-run');
+  // A cell interval from 4 repetitions is about as wide as their t interval.
+  const fromReps = compareCell(cell(a, 'repetitions'), cell(b, 'repetitions'));
+  const fromIntervals = compareCell(cell(a, 'cell intervals'), cell(b, 'cell intervals'));
+  const width = (r: typeof fromReps) => Math.log(r.ratio_high! / r.ratio_low!);
+  assert.ok(width(fromIntervals) / width(fromReps) > 0.6 && width(fromIntervals) / width(fromReps) < 1.6, `${width(fromIntervals)} vs ${width(fromReps)}`);
+  const bare = { ...cell(a, 'within-run'), samples: [10] };
+  assert.deepEqual(compareCell(bare, cell(b, 'repetitions')), {
+    ratio: cell(b, 'repetitions').p50_ms / bare.p50_ms, ratio_low: null, ratio_high: null, significant: false, verdict: 'no interval',
+    basis: null, repetitions_a: null, repetitions_b: 4,
+  });
+});
+
+test('a 0.3% change is within noise even when the interval excludes 1; the threshold is an option', () => {
+  // 5,000 runs each, 1% noise: the interval is far narrower than 0.3%.
+  const draw = gaussian(prng(4));
+  const a = repetitions(draw, 10, 1, 0, 0.01, 5000);
+  const b = a.map((runs) => runs.map((x) => x * 0.997));
+  const row = compareCell(cell(a, 'within-run'), cell(b, 'within-run'));
+  assert.ok(row.ratio_high! < 1, JSON.stringify(row));
+  assert.deepEqual([row.significant, row.verdict], [false, 'within noise']);
+  assert.deepEqual([compareCell(cell(a, 'within-run'), cell(b, 'within-run'), { minChange: 0.001 }).verdict], ['faster']);
+});
+
+test('regressions: significantly slower by more than the percentage, nothing else', () => {
+  const draw = gaussian(prng(5));
+  const a = ['fast', 'same', 'slow5', 'slow20'].map((id) => cell(repetitions(draw, 10, 5, 0.01), 'repetitions', id));
+  const factor: Record<string, number> = { fast: 0.8, same: 1, slow5: 1.05, slow20: 1.2 };
+  const b = ['fast', 'same', 'slow5', 'slow20'].map((id) => cell(repetitions(draw, 10 * factor[id]!, 5, 0.01), 'repetitions', id));
+  const rows: CompareRow[] = compareCells(a, b, { a: 'cpu', b: 'cpu' });
+  assert.deepEqual(rows.map((r) => [r.model_id, r.verdict]), [['fast', 'faster'], ['same', 'within noise'], ['slow5', 'slower'], ['slow20', 'slower']]);
+  assert.deepEqual(regressions(rows, 10).map((r) => r.model_id), ['slow20']);
+  assert.deepEqual(regressions(rows, 2).map((r) => r.model_id), ['slow5', 'slow20']);
+  assert.deepEqual(regressions(rows, 50), []);
+});
