@@ -20,7 +20,7 @@
  *
  *   npm run bench:prepare -- --fidelity [--models id,id]
  */
-import { prng } from '../src/analysis/compare.js';
+import { prng } from '../src/stats/prng.js';
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';

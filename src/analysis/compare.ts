@@ -26,8 +26,6 @@ import { p50Distribution } from '../stats/repetition-stats.js';
 import { studentT975, Z_975 } from '../stats/quantiles.js';
 
 // compare used to hold these; synthetic studies, bench-prepare and their tests import them from here.
-export { median } from '../stats/quantiles.js';
-export { prng } from '../stats/prng.js';
 
 /** What one study knows of one cell's p50. */
 export interface CompareCell {

@@ -1,7 +1,7 @@
 import { cellPath, writeCell } from '../../src/results/cells.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, ModelCell } from '../../src/results/cell-types.js';
 import { latencyStats } from '../../src/latency/latency-stats.js';
-import { prng } from '../../src/analysis/compare.js';
+import { prng } from '../../src/stats/prng.js';
 import { writeStudyTables, type StudySummary } from '../../src/analysis/study-tables.js';
 
 /**

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { median } from '../../src/analysis/compare.js';
+import { median } from '../../src/stats/quantiles.js';
 import type { CompareRow } from '../../src/analysis/compare.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
