@@ -10,14 +10,23 @@ module.exports = {
     {
       name: 'workflows-deterministic',
       comment:
-        'Workflow code is replayed and must be deterministic: it imports values only from src/workflows, ' +
+        'Workflow code is replayed and must be deterministic: it imports values only from src/workflows, src/stats (pure, seeded), ' +
         '@temporalio/workflow and @temporalio/common. Activities, specs and results enter as types (import type).',
       severity: 'error',
       from: { path: '^src/workflows/' },
       to: {
-        pathNot: ['^src/workflows/', '(^|/)node_modules/@temporalio/(workflow|common)/'],
+        pathNot: ['^src/workflows/', '^src/stats/', '(^|/)node_modules/@temporalio/(workflow|common)/'],
         dependencyTypesNot: ['type-only'],
       },
+    },
+    {
+      name: 'stats-pure',
+      comment:
+        'src/stats is pure, seeded computation that workflows may run: it imports nothing but itself ' +
+        '(no Node built-ins, no I/O, no clock).',
+      severity: 'error',
+      from: { path: '^src/stats/' },
+      to: { pathNot: '^src/stats/' },
     },
     {
       name: 'activities-not-orchestration',

@@ -15,7 +15,7 @@ import { CONTROL_QUEUE } from '../src/config/settings.js';
 import { temporalTarget } from '../src/temporal/connection-config.js';
 import { freePort, startDevServer } from '../src/temporal/dev-server.js';
 import { startWorkers } from '../src/workers/start-workers.js';
-import { deviceModelWorkflowId, studyWorkflowId } from '../src/workflows/ids.js';
+import { deviceAccuracyWorkflowId, latencyRoundWorkflowId, studyWorkflowId } from '../src/workflows/ids.js';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 const seconds = (e: Event) => Number(e.eventTime?.seconds ?? 0) + (e.eventTime?.nanos ?? 0) / 1e9;
@@ -45,10 +45,14 @@ try {
   const parent = (await handle.fetchHistory()).events ?? [];
   const wall = seconds(parent.at(-1)!) - seconds(parent[0]!);
   let busy = activitySeconds(parent);
+  const historyOf = async (id: string) => (await client.workflow.getHandle(id).fetchHistory().catch(() => undefined))?.events;
   for (const d of spec.devices) {
-    for (const m of spec.models) {
-      const child = await client.workflow.getHandle(deviceModelWorkflowId(spec.id, d.queue, String(m))).fetchHistory();
-      busy += activitySeconds(child.events ?? []);
+    // Accuracy children (models the device evaluates), then the latency rounds until the first that never ran.
+    for (const m of spec.models) busy += activitySeconds((await historyOf(deviceAccuracyWorkflowId(spec.id, d.queue, String(m)))) ?? []);
+    for (let round = 0; ; round++) {
+      const events = await historyOf(latencyRoundWorkflowId(spec.id, d.queue, round));
+      if (!events) break;
+      busy += activitySeconds(events);
     }
   }
   console.log(`quick preset on ${os.cpus()[0]?.model} (${os.availableParallelism()} cores)`);

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
@@ -17,7 +18,11 @@ import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import { discoverPowerSampler } from '../latency/power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
-import type { AccuracyCell, DeviceCell, LatencyCell } from '../results/cell-types.js';
+import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
+import { isDisturbed, startReading } from '../host/host-noise.js';
+import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
+import { repetitionRecord } from '../latency/repetition-record.js';
+import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import { localPathOf } from '../results/location.js';
 import { localDataset, localShardOf, readDatasetManifest, type ShardCacheOptions } from '../prepare/shard-cache.js';
@@ -103,14 +108,24 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     },
 
     /**
-     * One (model, device, batch) timing cell. A failure at this batch size (out of memory, a model
-     * that cannot be re-batched) is recorded as the cell's status, so the sweep goes on.
+     * One repetition of a (model, device, batch) timing cell, then the cell itself once its
+     * repetitions are done (src/latency/combine-repetitions.ts). Each call runs at most one
+     * repetition, so the workflow can interleave a device's cells in rounds; the repetition runs in a
+     * fresh process (timing.isolation 'process') with the host read around it, and one the host
+     * disturbed is kept but marked discarded. A failure at this batch size (out of memory, a model
+     * that cannot be re-batched) ends the cell with that status, so the sweep goes on. Idempotent:
+     * repetitions and the cell are files; a retried call carries on from what is on disk.
+     * `finish` ends the cell with the repetitions it has (the workflow's last round).
      */
-    async measureLatency(req: DeviceCellRequest & { batchSize: number; timing: TimingSpec }): Promise<Omit<LatencyCell, 'samples_ms'>> {
+    async measureLatencyRepetition(req: LatencyRepetitionRequest): Promise<LatencyRepetitionOutcome> {
       return classifyFailures(() => deps.lock.run(async () => {
-        const file = cellPath(localPathOf(req.outDir, 'results'), 'latency', req.device, req.model.id, `b${req.batchSize}`);
+        const outDir = localPathOf(req.outDir, 'results');
+        const key = [req.device, req.model.id, `b${req.batchSize}`] as const;
+        const file = cellPath(outDir, 'latency', ...key);
         const done = await readCell<LatencyCell>(file);
-        if (done) return withoutSamples(done);
+        if (done) return outcomeOf(done, true);
+        const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', ...key, 'r0'));
+        const reps = await readRepetitions(repDir);
         const runtime = deviceRuntime(req);
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: providerColumn(req),
@@ -118,39 +133,98 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           // A self-timed runtime (trtexec) runs in a process of its own anyway.
           isolation: runtime.kind === 'self-timed' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
         };
-        let cell: LatencyCell;
+        const finishCell = async (all: RepetitionCell[], extra: { precision: string; rebatched: boolean }) => {
+          const cell: LatencyCell = { ...base, ...extra, status: 'ok', error: null, ...combineRepetitions(all, req.batchSize, req.timing) };
+          await writeCell(file, cell);
+          return outcomeOf(cell, true);
+        };
         heartbeat(); // the device lock may have been held for a while: say at once that this attempt lives
         try {
           const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, rebatchCacheDir);
           const precision = req.model.precision ?? inputDtype;
+          if (reps.length > 0 && (req.finish || !nextRepetition(reps, req.timing).another)) return await finishCell(reps, { precision, rebatched });
           // Timing needs real images, not all of them: the first shard's.
           const manifest = await readDatasetManifest(req.dataset.uri);
           const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
           const cellReq = {
             model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime, provider: req.provider, threads: req.threads,
           };
+          const started = performance.now();
+          const startedAt = Date.now();
+          // Our process tree (this worker and the repetition's process) is ours; anything else busy meanwhile is noise.
+          const reading = await startReading({ rootPid: process.pid, host: deps.host });
           const measured = base.isolation === 'process' && runtime.kind === 'in-process'
             ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, () => heartbeat(), Context.current().cancellationSignal)
             : await measureCell({
               ...cellReq, crops: await shardCrops(first, manifest.geometry.crop),
               power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(),
             });
-          cell = { ...base, precision, rebatched, status: 'ok', error: null, ...measured };
+          const host = await reading.stop();
+          const { noise } = req.timing;
+          const disturbances = noise.discard ? isDisturbed(host, noise) : [];
+          const rep = repetitionRecord(
+            { model_id: req.model.id, device: req.device, batch_size: req.batchSize, repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
+            measured, host, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
+          );
+          if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
+          await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
+          const all = [...reps, rep];
+          if (req.finish || !nextRepetition(all, req.timing).another) return await finishCell(all, { precision, rebatched });
+          return outcomeOf({ ...base, status: 'ok', error: null }, false, all);
         } catch (err) {
           // A cancelled attempt (the server timed it out or gave the cell to another worker) is not
           // a result of this batch size: leave no cell, so the attempt that owns it measures it.
           if (Context.current().cancellationSignal.aborted) throw err;
           const message = (err as Error).message ?? String(err);
-          cell = { ...base, status: isOutOfMemory(message) ? 'oom' : 'error', error: message, samples_ms: [] };
+          const cell: LatencyCell = { ...base, status: isOutOfMemory(message) ? 'oom' : 'error', error: message, samples_ms: [] };
+          await writeCell(file, cell);
+          return outcomeOf(cell, true);
         }
-        await writeCell(file, cell);
-        return withoutSamples(cell);
       }));
     },
   };
 }
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
+
+export interface LatencyRepetitionRequest extends DeviceCellRequest {
+  batchSize: number;
+  timing: TimingSpec;
+  /** The device's round this repetition belongs to (recorded with it). */
+  round: number;
+  /** End the cell with the repetitions it has, running none if it has any. */
+  finish?: boolean;
+}
+
+/** Where a latency cell stands after a call: done (its cell is written) or wanting more repetitions. */
+export interface LatencyRepetitionOutcome {
+  done: boolean;
+  status: LatencyCell['status'];
+  p50_ms: number | null;
+  repetitions: number;
+  discarded: number;
+  stability: string | null;
+}
+
+function outcomeOf(cell: Pick<LatencyCell, 'status'> & Partial<LatencyCell>, done: boolean, reps: RepetitionCell[] = []): LatencyRepetitionOutcome {
+  return {
+    done, status: cell.status, p50_ms: cell.p50_ms ?? null,
+    repetitions: cell.repetitions ?? reps.filter((r) => !r.discarded).length,
+    discarded: cell.repetitions_discarded ?? reps.filter((r) => r.discarded).length,
+    stability: cell.stability ?? null,
+  };
+}
+
+/** A cell's repetitions so far, in order (r0, r1, …); a missing folder is none. */
+async function readRepetitions(dir: string): Promise<RepetitionCell[]> {
+  const names = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const indices = names.map((n) => /^r(\d+)\.json$/.exec(n)?.[1]).filter((k): k is string => k !== undefined).map(Number).sort((a, b) => a - b);
+  const reps = await Promise.all(indices.map((k) => readCell<RepetitionCell>(path.join(dir, `r${k}.json`))));
+  return reps.filter((r): r is RepetitionCell => r !== undefined);
+}
 
 async function shardCrops(file: string, crop: number): Promise<{ pixels: Uint8Array; n: number; crop: number }> {
   const shard = await readShard(file, crop);
@@ -176,7 +250,3 @@ function isOutOfMemory(message: string): boolean {
   return /bad_alloc|out of memory|failed to allocate|OOM/i.test(message);
 }
 
-function withoutSamples(cell: LatencyCell): Omit<LatencyCell, 'samples_ms'> {
-  const { samples_ms: _samples, ...rest } = cell;
-  return rest;
-}

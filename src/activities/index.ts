@@ -1,2 +1,3 @@
 export { createControlActivities, type ControlActivities, type ControlActivityDeps, type StudyPlan, type DatasetRef } from './control-activities.js';
-export { createDeviceActivities, type DeviceActivities, type DeviceActivityDeps, type DeviceCellRequest } from './device-activities.js';
+export { createDeviceActivities, type DeviceActivities, type DeviceActivityDeps, type DeviceCellRequest,
+  type LatencyRepetitionOutcome, type LatencyRepetitionRequest } from './device-activities.js';

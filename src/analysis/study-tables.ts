@@ -3,6 +3,8 @@ import { readAllCells } from '../results/cells.js';
 import type { LatencyCell, ModelCell } from '../results/cell-types.js';
 import { SCHEMA_VERSION, STUDY_TABLE_NAMES, type StudyTableName, type TableRow } from '../results/schema.js';
 import { writeTable } from '../results/write-table.js';
+import { timingBelowSpec } from '../study/timing-minimums.js';
+import type { TimingSpec } from '../study/study-spec.js';
 import { analyzeStudy } from './analyze.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
@@ -13,6 +15,8 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const devices = await readAllCells(outDir, 'devices');
   const accuracy = await readAllCells(outDir, 'accuracy');
   const latency = await readAllCells(outDir, 'latency');
+  const repetitions = await readAllCells(outDir, 'latency_repetitions');
+  const timing = timingOf(summary.spec_json);
   const { fits, frontiers } = analyzeStudy({ models, accuracy: [...accuracy, ...publishedAccuracy(models, latency)], latency });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {
@@ -20,13 +24,13 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
     devices,
     accuracy,
-    latency: latency.map(({ samples_ms: _samples, ...l }) => l),
-    latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => ({
-      model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: i, latency_ms: ms,
-    }))),
+    latency: latency.map(({ samples_ms: _samples, samples_repetition: _reps, ...l }) => l),
+    latency_repetitions: repetitions.map(({ samples_ms: _samples, measurement: _m, ...r }) => r),
+    latency_samples: latency.flatMap(sampleRows),
     study: [{
       ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length,
       cells_done: accuracy.length + latency.length,
+      ...(timing ? { timing_below_spec: timingBelowSpec(timing), timing_reason: timing.reason ?? null } : {}),
     }],
     fits,
     frontiers,
@@ -38,6 +42,28 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   };
   for (const name of STUDY_TABLE_NAMES) await write(name);
   return counts;
+}
+
+/**
+ * A cell's timed runs; with repetitions, run_index counts within each repetition (the order the
+ * runs of one process ran in) and `repetition` says which.
+ */
+function sampleRows(c: LatencyCell): TableRow<'latency_samples'>[] {
+  const reps = c.samples_repetition;
+  let run = 0;
+  return (c.samples_ms ?? []).map((ms, i) => {
+    if (reps && i > 0 && reps[i] !== reps[i - 1]) run = 0;
+    return {
+      model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: reps ? run++ : i, latency_ms: ms,
+      ...(reps ? { repetition: reps[i]! } : {}),
+    };
+  });
+}
+
+/** The study's timing, when its spec has one (a spec written before timing had repetitions has not all of it). */
+function timingOf(specJson: string): TimingSpec | undefined {
+  const timing = (JSON.parse(specJson) as { timing?: TimingSpec }).timing;
+  return timing && typeof timing.minRepetitions === 'number' ? timing : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ export function printStudyResult(r: StudyResult): void {
   for (const [table, rows] of Object.entries(r.tables)) lines.push(`  ${table}.parquet: ${rows} rows`);
   for (const m of r.results) {
     const acc = m.top1 === null ? '' : ` top1 ${(m.top1 * 100).toFixed(2)}%`;
-    const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms` : l.status}`).join(', ');
+    // A cell that is not stable says so beside its figure (latency.parquet `stability_reason` says why).
+    const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms${l.stability && l.stability !== 'stable' ? ` (${l.stability})` : ''}` : l.status}`).join(', ');
     lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
   }
   if (r.missingCells?.length) lines.push(`  missing cells (${r.missingCells.length}):\n${r.missingCells.map((c) => `    - ${c}`).join('\n')}`);

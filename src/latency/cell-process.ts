@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { HostFacts } from '../host/probe-host.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
-import type { TimingSpec } from '../study/study-spec.js';
+import type { RunTiming } from '../study/study-spec.js';
 import type { CellMeasurement } from './measure-cell.js';
 
 /** What a cell's own process needs: paths and plain data (it reads the shard itself). */
@@ -10,7 +10,7 @@ export interface IsolatedCellRequest extends DeviceRuntime {
   model: ResolvedModel;
   modelPath: string;
   batchSize: number;
-  timing: TimingSpec;
+  timing: RunTiming;
   shardFile: string;
   crop: number;
   /** The worker's host probe: the child reads its power sources from it instead of probing again. */

@@ -6,7 +6,7 @@ import { latencyStats } from './latency-stats.js';
 import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import type { PowerAvailability } from './power/power-sampler.js';
-import type { TimingSpec } from '../study/study-spec.js';
+import type { RunTiming } from '../study/study-spec.js';
 
 /**
  * A latency cell measured with the device's runtime (like optimum-benchmark's backends): one that
@@ -22,7 +22,7 @@ export interface CellRequest extends DeviceRuntime {
   model: ResolvedModel;
   modelPath: string;
   batchSize: number;
-  timing: TimingSpec;
+  timing: RunTiming;
   crops: { pixels: Uint8Array; n: number; crop: number };
   power: PowerAvailability;
   onProgress?: () => void;

@@ -3,7 +3,7 @@ import { checkInputGeometry, makeInput, openClassifier, type ClassifierOptions }
 import type { InProcessRuntime } from '../runtime/runtime.js';
 import { timeRuns, warmUp } from './timed-loop.js';
 import type { ResolvedModel } from '../study/catalog.js';
-import type { TimingSpec } from '../study/study-spec.js';
+import type { RunTiming } from '../study/study-spec.js';
 import type { PowerAvailability, PowerReading, PowerSampler } from './power/power-sampler.js';
 
 export interface LatencyRequest {
@@ -11,7 +11,7 @@ export interface LatencyRequest {
   /** The file to time: the model itself, or its re-batched copy. */
   modelPath: string;
   batchSize: number;
-  timing: TimingSpec;
+  timing: RunTiming;
   /** What runs the model, in this process, with the device's options. */
   runtime: InProcessRuntime;
   session: ClassifierOptions;
@@ -23,6 +23,9 @@ export interface LatencyRequest {
 
 export interface LatencyMeasurement extends LatencyStats {
   samples_ms: number[];
+  /** Warm-up runs before the timed ones, and whether the latency had settled ('steady') or the cap stopped it; null for a self-timed runtime. */
+  warmup_runs: number | null;
+  warmup_reason: string | null;
   per_image_ms: number;
   images_per_s: number;
   threads: number;
@@ -67,7 +70,7 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
       const now = performance.now();
       if (now - lastBeat > 2000) { lastBeat = now; req.onProgress?.(); }
     };
-    await warmUp(run, timing, beat);
+    const warm = await warmUp(run, timing, beat);
 
     let rssPeak = process.memoryUsage.rss();
     await req.power.sampler?.start();
@@ -80,6 +83,8 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
     return {
       ...stats,
       samples_ms: samples,
+      warmup_runs: warm.runs,
+      warmup_reason: warm.reason,
       per_image_ms: stats.p50_ms / b,
       images_per_s: (b * 1000) / stats.p50_ms,
       threads: m.threads,

@@ -4,8 +4,8 @@
  * - 'host-disturbed': fewer clean repetitions than minRepetitions because some were discarded for
  *   host noise (that decision is made elsewhere, from the host readings): the figure is what the
  *   host allowed, not what the model costs.
- * - 'drifting': the runs within repetitions trend (warm-up not over, thermal throttling, a
- *   frequency governor ramping): the p50 depends on how long one measures.
+ * - 'drifting': the runs within repetitions trend the same way (warm-up not over, thermal
+ *   throttling, a frequency governor ramping): the p50 depends on how long one measures.
  * - 'noisy': the interval is wider than the target after the budget, or the budget ran out before
  *   minRepetitions (too few repetitions to know the run-to-run noise).
  * - 'stable': none of these.
@@ -126,8 +126,14 @@ export function stabilityVerdict(input: StabilityInput, settings: StabilitySetti
     return { stability: 'host-disturbed', reason: `${R} clean repetitions of ${settings.minRepetitions} needed: ${input.discarded} discarded for host noise`, drifting_repetitions: 0 };
   }
   const trends = input.repetitions.map((runs) => runTrend(runs, settings)).filter((t): t is RunTrend => t !== null);
-  const drifting = trends.filter((t) => t.drifting);
-  if (drifting.length > 0 && drifting.length >= settings.driftShare * trends.length) {
+  // Drift is one direction: repetitions that trend some up and some down are a host whose speed
+  // wanders over seconds (the interval carries that), not a warm-up still under way or a clock
+  // throttling, which would move every repetition the same way.
+  const up = trends.filter((t) => t.drifting && t.change > 0);
+  const down = trends.filter((t) => t.drifting && t.change < 0);
+  const [drifting, opposite] = up.length >= down.length ? [up, down] : [down, up];
+  // Net of the repetitions trending the other way: one up and one down of two is no drift.
+  if (drifting.length > 0 && drifting.length - opposite.length >= settings.driftShare * trends.length) {
     const worst = drifting.reduce((a, b) => (Math.abs(b.change) > Math.abs(a.change) ? b : a));
     return {
       stability: 'drifting', drifting_repetitions: drifting.length,

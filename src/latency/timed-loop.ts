@@ -1,18 +1,34 @@
 /**
- * SPEC.md §2's timing of one run function, whatever runs it: warm-up runs until both the run and
- * the seconds minimums are met, then timed runs until both minimums are met again. Each sample is
- * the wall time of one `run()` call alone; what `afterRun` does (memory sampling, heartbeats) is
- * outside it.
+ * SPEC.md §2's timing of one run function, whatever runs it: warm-up runs until the latency is
+ * steady (warmup.ts's rule, with the run and seconds minimums as floors), then timed runs until
+ * both minimums are met again. Each sample is the wall time of one `run()` call alone; what
+ * `afterRun` does (memory sampling, heartbeats) is outside it.
  */
-import type { TimingSpec } from '../study/study-spec.js';
+import type { RunTiming } from '../study/study-spec.js';
+import { DEFAULT_WARMUP_SETTINGS, warmupDecision, type WarmupReason } from './warmup.js';
 
-type Minimums = Pick<TimingSpec, 'warmupRuns' | 'warmupSeconds' | 'minRuns' | 'minSeconds'>;
+export interface WarmUp {
+  /** Warm-up runs used. */
+  runs: number;
+  /** 'steady', or 'cap' when the latency had not settled by the cap. */
+  reason: WarmupReason;
+}
 
-export async function warmUp(run: () => Promise<unknown>, timing: Minimums, afterRun?: () => void): Promise<void> {
+async function timeOne(run: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await run();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export async function warmUp(run: () => Promise<unknown>, timing: RunTiming, afterRun?: () => void): Promise<WarmUp> {
+  const settings = timing.warmup ?? DEFAULT_WARMUP_SETTINGS;
+  const runsMs: number[] = [];
   const start = performance.now();
-  for (let i = 0; i < timing.warmupRuns || performance.now() - start < timing.warmupSeconds * 1000; i++) {
-    await run();
+  for (;;) {
+    runsMs.push(await timeOne(run));
     afterRun?.();
+    const d = warmupDecision(runsMs, (performance.now() - start) / 1000, timing, settings);
+    if (d.stop) return { runs: d.runs, reason: d.reason };
   }
 }
 
@@ -23,13 +39,11 @@ export interface TimedRuns {
   windowSeconds: number;
 }
 
-export async function timeRuns(run: () => Promise<unknown>, timing: Minimums, afterRun?: () => void): Promise<TimedRuns> {
+export async function timeRuns(run: () => Promise<unknown>, timing: RunTiming, afterRun?: () => void): Promise<TimedRuns> {
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < timing.minRuns || performance.now() - start < timing.minSeconds * 1000) {
-    const t0 = process.hrtime.bigint();
-    await run();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    samples.push(await timeOne(run));
     afterRun?.();
   }
   return { samples, windowSeconds: (performance.now() - start) / 1000 };

@@ -1,4 +1,5 @@
 import type { FitRow } from '../analysis/analyze.js';
+import { latencyIntervals } from './latency-interval.js';
 import type { StudyData } from './load-study.js';
 
 /** The figures' data, per device: plain rows joined from the study's tables. */
@@ -10,6 +11,8 @@ export interface DeviceData {
   latency: {
     model_id: string; batch_size: number; per_image_ms: number; images_per_s: number; gflops: number; weight_mb: number;
     rss_peak_mb: number | null; power_avg_w: number | null; energy_per_image_j: number | null; top1: number | null; power_note: string | null;
+    /** The 95% intervals of per_image_ms and images_per_s; null for cells measured before repetitions. */
+    per_image_ci_low_ms: number | null; per_image_ci_high_ms: number | null; images_per_s_ci_low: number | null; images_per_s_ci_high: number | null;
   }[];
   fits: FitRow[];
 }
@@ -26,11 +29,14 @@ export function deviceData(s: StudyData): DeviceData[] {
       .map((l) => {
         const m = models.get(l.model_id)!;
         const rss = num(l.rss_peak_bytes);
+        const ci = latencyIntervals(l);
         return {
           model_id: l.model_id, batch_size: Number(l.batch_size), per_image_ms: num(l.per_image_ms)!, images_per_s: num(l.images_per_s)!,
           gflops: Number(m.flops) / 1e9, weight_mb: Number(m.weight_bytes) / 1e6, rss_peak_mb: rss === null ? null : rss / 1e6,
           power_avg_w: num(l.power_avg_w), energy_per_image_j: num(l.energy_per_image_j), top1: top1.get(l.model_id) ?? null,
           power_note: (l.power_note as string | null | undefined) ?? null,
+          per_image_ci_low_ms: ci?.per_image_ms.low ?? null, per_image_ci_high_ms: ci?.per_image_ms.high ?? null,
+          images_per_s_ci_low: ci?.images_per_s.low ?? null, images_per_s_ci_high: ci?.images_per_s.high ?? null,
         };
       })
       .sort((a, b) => a.model_id.localeCompare(b.model_id) || a.batch_size - b.batch_size);

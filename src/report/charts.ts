@@ -23,6 +23,35 @@ function placeholder(title: string, message: string): TopLevelSpec {
 /** The same colour for a model in every figure. */
 const modelColor = (models: string[]) => ({ field: 'model_id', type: 'nominal' as const, title: 'model', scale: { domain: models } });
 
+type Layer = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];
+type Encoding = NonNullable<Extract<Layer, { mark: unknown }>['encoding']>;
+type LatencyPoint = DeviceData['latency'][number];
+type IntervalField = 'per_image_ci_low_ms' | 'per_image_ci_high_ms' | 'images_per_s_ci_low' | 'images_per_s_ci_high';
+
+/**
+ * The report draws every latency with its interval: error bars from `low` to `high` along `axis`
+ * (drawn on the points' own scale, `value` being the points' channel on that axis), for the points
+ * that have one. Studies from before repetitions have none: their points stand alone, and there
+ * is no layer.
+ */
+function intervalBars(
+  points: readonly LatencyPoint[], axis: 'x' | 'y', low: IntervalField, high: IntervalField,
+  channels: { value: NonNullable<Encoding['x']>; other: NonNullable<Encoding['x']>; color: Encoding['color'] },
+): Layer[] {
+  const values = points.filter((p) => p[low] !== null && p[high] !== null);
+  if (values.length === 0) return [];
+  const { value, other, color } = channels;
+  const encoding: Encoding = axis === 'y'
+    ? { x: other, y: { ...value, field: low }, y2: { field: high }, color }
+    : { y: other, x: { ...value, field: low }, x2: { field: high }, color };
+  return [{ data: { values }, mark: { type: 'errorbar', ticks: true }, encoding }];
+}
+
+/** What the latency figures' bars are, or why they have none. */
+const intervalNote = (d: DeviceData): string => (d.latency.some((l) => l.per_image_ci_low_ms !== null)
+  ? 'Bars: the 95% interval of each p50 over its repetitions.'
+  : 'No intervals: these cells were measured before repetitions.');
+
 function top1VsGflops(d: DeviceData, models: string[]): TopLevelSpec {
   const pts = d.modelPoints.filter((p) => p.top1 !== null);
   if (pts.length === 0) return placeholder('Top-1 vs GFLOPs', 'no accuracy measured on this device');
@@ -41,15 +70,18 @@ function top1VsGflops(d: DeviceData, models: string[]): TopLevelSpec {
 
 function timeVsBatch(d: DeviceData, models: string[]): TopLevelSpec {
   if (d.latency.length === 0) return placeholder('Time per image vs batch size', 'no latency measured on this device');
+  const x = { field: 'batch_size', type: 'quantitative' as const, title: 'batch size', scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(d.latency.map((l) => l.batch_size))] } };
+  const y = { field: 'per_image_ms', type: 'quantitative' as const, title: 'time per image (ms, p50 / batch)', scale: { type: 'log' as const } };
+  const color = modelColor(models);
   return {
-    title: 'Time per image vs batch size', width: W, height: H, data: { values: d.latency },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'batch_size', type: 'quantitative', title: 'batch size', scale: { type: 'log', base: 2 }, axis: { values: [...new Set(d.latency.map((l) => l.batch_size))] } },
-      y: { field: 'per_image_ms', type: 'quantitative', title: 'time per image (ms, p50 / batch)', scale: { type: 'log' } },
-      color: modelColor(models),
-      tooltip: [{ field: 'model_id' }, { field: 'batch_size' }, { field: 'per_image_ms', format: '.3f' }],
-    },
+    title: 'Time per image vs batch size', width: W, height: H,
+    layer: [
+      {
+        data: { values: d.latency }, mark: { type: 'line', point: true },
+        encoding: { x, y, color, tooltip: [{ field: 'model_id' }, { field: 'batch_size' }, { field: 'per_image_ms', format: '.3f' }] },
+      },
+      ...intervalBars(d.latency, 'y', 'per_image_ci_low_ms', 'per_image_ci_high_ms', { value: y, other: x, color }),
+    ],
   };
 }
 
@@ -64,17 +96,19 @@ function gflopsVsTime(d: DeviceData): TopLevelSpec {
     return a === null || c === null ? [] : [lo, hi].map((g) => ({ batch_size: b, gflops: g, per_image_ms: a * g + c }));
   });
   const color = { field: 'batch_size', type: 'nominal' as const, title: 'batch', scale: { domain: batches } };
+  const x = { field: 'gflops', type: 'quantitative' as const, title: 'GFLOPs per image' };
+  const y = { field: 'per_image_ms', type: 'quantitative' as const, title: 'time per image (ms)' };
   return {
     title: 'Time per image vs GFLOPs, with the linear fit per batch size', width: W, height: H,
     layer: [
       {
         data: { values: d.latency }, mark: { type: 'point', filled: true, size: 60 },
         encoding: {
-          x: { field: 'gflops', type: 'quantitative', title: 'GFLOPs per image' },
-          y: { field: 'per_image_ms', type: 'quantitative', title: 'time per image (ms)' }, color,
+          x, y, color,
           tooltip: [{ field: 'model_id' }, { field: 'batch_size' }, { field: 'gflops', format: '.3f' }, { field: 'per_image_ms', format: '.3f' }],
         },
       },
+      ...intervalBars(d.latency, 'y', 'per_image_ci_low_ms', 'per_image_ci_high_ms', { value: y, other: x, color }),
       {
         data: { values: lines }, mark: { type: 'line', strokeDash: [4, 3] },
         encoding: { x: { field: 'gflops', type: 'quantitative' }, y: { field: 'per_image_ms', type: 'quantitative' }, color, detail: { field: 'batch_size' } },
@@ -96,6 +130,7 @@ function top1VsThroughput(d: DeviceData, models: string[]): TopLevelSpec {
     title: `Top-1 vs images/s at batch ${d.batch}, with the upper bound`, width: W, height: H,
     layer: [
       { data: { values: pts }, mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color: modelColor(models), tooltip: [{ field: 'model_id' }, { field: 'images_per_s', format: '.1f' }, { field: 'top1', format: '.2%' }] } },
+      ...intervalBars(pts, 'x', 'images_per_s_ci_low', 'images_per_s_ci_high', { value: x, other: y, color: modelColor(models) }),
       { data: { values: bound }, mark: { type: 'line', color: '#c00', strokeDash: [6, 3] }, encoding: { x, y } },
     ],
   };
@@ -118,6 +153,7 @@ function top1VsTime(d: DeviceData, models: string[]): TopLevelSpec {
     title: `Top-1 vs time per image at batch ${d.batch}, with the hyperbolic fit on the frontier`, width: W, height: H,
     layer: [
       { data: { values: pts }, mark: { type: 'point', filled: true, size: 80 }, encoding: { x, y, color: modelColor(models), tooltip: [{ field: 'model_id' }, { field: 'per_image_ms', format: '.3f' }, { field: 'top1', format: '.2%' }] } },
+      ...intervalBars(pts, 'x', 'per_image_ci_low_ms', 'per_image_ci_high_ms', { value: x, other: y, color: modelColor(models) }),
       { data: { values: curve }, mark: { type: 'line', color: '#c00', strokeDash: [6, 3], clip: true }, encoding: { x, y } },
     ],
   };
@@ -186,10 +222,10 @@ export function deviceCharts(d: DeviceData, models: string[]): Chart[] {
   const c = (id: string, title: string, caption: string, spec: TopLevelSpec): Chart => ({ id: `${slug}-${id}`, title, caption, spec });
   return [
     c('top1-gflops', 'Top-1 vs GFLOPs', 'Bianco et al. Fig. 1: more operations do not mean more accuracy.', top1VsGflops(d, models)),
-    c('time-batch', 'Time per image vs batch', 'Canziani et al. Fig. 3: time per image falls with batch size until the device is saturated.', timeVsBatch(d, models)),
-    c('gflops-time', 'GFLOPs vs time', 'SPEC §3.1: time per image is linear in operations at a fixed batch size (fit per batch; R² and leave-one-out error in the fits table).', gflopsVsTime(d)),
-    c('top1-time', 'Top-1 vs time', 'SPEC §3.2: accuracy and time per image are hyperbolic on the Pareto frontier.', top1VsTime(d, models)),
-    c('top1-throughput', 'Top-1 vs images/s', 'SPEC §3.3, Bianco et al.: throughput puts an upper bound on accuracy.', top1VsThroughput(d, models)),
+    c('time-batch', 'Time per image vs batch', `Canziani et al. Fig. 3: time per image falls with batch size until the device is saturated. ${intervalNote(d)}`, timeVsBatch(d, models)),
+    c('gflops-time', 'GFLOPs vs time', `SPEC §3.1: time per image is linear in operations at a fixed batch size (fit per batch; R² and leave-one-out error in the fits table). ${intervalNote(d)}`, gflopsVsTime(d)),
+    c('top1-time', 'Top-1 vs time', `SPEC §3.2: accuracy and time per image are hyperbolic on the Pareto frontier. ${intervalNote(d)}`, top1VsTime(d, models)),
+    c('top1-throughput', 'Top-1 vs images/s', `SPEC §3.3, Bianco et al.: throughput puts an upper bound on accuracy. ${intervalNote(d)}`, top1VsThroughput(d, models)),
     c('memory-size', 'Memory vs model size', 'SPEC §3.5, Canziani et al. Fig. 7: peak memory = m0 + s · weight bytes.', memoryVsSize(d, models)),
     c('power-batch', 'Power vs batch', 'SPEC §3.6, Canziani et al. Fig. 6: power is about independent of batch size and architecture.', powerVsBatch(d, models)),
     c('top1-energy', 'Top-1 vs energy', 'SPEC §3.4: with power about constant, energy per image bounds accuracy.', top1VsEnergy(d, models)),

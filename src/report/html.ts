@@ -1,17 +1,34 @@
 /** HTML for the report: escaping, number formatting, sortable tables and the page shell. */
-export type Cell = string | number | boolean | null | undefined | unknown[];
+
+/**
+ * A cell shown as more than its value (a figure with its interval), sorted by the value; `title`
+ * is shown on hover, and a `flagged` cell is marked as a figure not to take at face value.
+ */
+export interface Annotated {
+  value: number | string | null;
+  text: string;
+  title: string | null;
+  flagged: boolean;
+}
+
+export type Cell = string | number | boolean | null | undefined | unknown[] | Annotated;
+
+const isAnnotated = (v: Cell): v is Annotated => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Shown with 6 significant digits (integers in full); the sort key keeps the exact value. */
+/** A number with 6 significant digits (integers in full). */
+export function formatNumber(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e7 ? String(Number(v.toPrecision(6))) : v.toExponential(5);
+}
+
+/** A cell's text and its sort key, which keeps the exact value. */
 function show(v: Cell): { text: string; key: string } {
   if (v === null || v === undefined) return { text: '', key: '' };
-  if (typeof v === 'number') {
-    const text = Number.isInteger(v) ? String(v) : Math.abs(v) >= 1e-3 && Math.abs(v) < 1e7 ? String(Number(v.toPrecision(6))) : v.toExponential(5);
-    return { text, key: String(v) };
-  }
+  if (isAnnotated(v)) return { text: v.text, key: show(v.value).key };
+  if (typeof v === 'number') return { text: formatNumber(v), key: String(v) };
   if (Array.isArray(v)) return { text: v.join(', '), key: v.join(', ') };
   return { text: String(v), key: String(v) };
 }
@@ -22,9 +39,14 @@ export function sortableTable(id: string, rows: Record<string, Cell>[], columns?
   if (rows.length === 0) return `<p class="empty">no rows</p>`;
   const head = cols.map((c, i) => `<th data-col="${i}" title="sort by ${esc(c)}">${esc(c)}</th>`).join('');
   const body = rows.map((r) => `<tr>${cols.map((c) => {
-    const { text, key } = show(r[c]);
-    const numeric = typeof r[c] === 'number';
-    return `<td${numeric ? ' class="num"' : ''} data-v="${esc(key)}">${esc(text)}</td>`;
+    const v = r[c];
+    const { text, key } = show(v);
+    const classes = [
+      ...(typeof (isAnnotated(v) ? v.value : v) === 'number' ? ['num'] : []),
+      ...(isAnnotated(v) && v.flagged ? ['flagged'] : []),
+    ];
+    const title = isAnnotated(v) && v.title ? ` title="${esc(v.title)}"` : '';
+    return `<td${classes.length ? ` class="${classes.join(' ')}"` : ''}${title} data-v="${esc(key)}">${esc(text)}</td>`;
   }).join('')}</tr>`).join('\n');
   return `<div class="scroll"><table class="sortable" id="${esc(id)}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
@@ -63,6 +85,7 @@ th, td { border: 1px solid #ddd; padding: 2px 6px; white-space: nowrap; }
 th { background: #f4f4f4; cursor: pointer; position: sticky; top: 0; }
 th[data-dir=asc]::after { content: ' ▲'; } th[data-dir=desc]::after { content: ' ▼'; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.flagged { background: #ffe9c2; } td.flagged::before { content: '⚠ '; color: #b35c00; }
 dl { display: grid; grid-template-columns: max-content auto; gap: .2em 1em; } dt { color: #666; }
 .empty { color: #888; }`;
 

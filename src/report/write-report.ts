@@ -3,6 +3,7 @@ import { writeFileAtomic } from '../fs/atomic-file.js';
 import { deviceData } from './chart-data.js';
 import { deviceCharts, type Chart } from './charts.js';
 import { esc, page, sortableTable, type Cell } from './html.js';
+import { fitTableRows, frontierTableRows, latencyTableRows } from './latency-cells.js';
 import { loadStudy, type StudyData } from './load-study.js';
 import { renderSvg } from './render-svg.js';
 
@@ -22,8 +23,21 @@ function summary(s: StudyData): string {
     const missing = (st.missing_cells as string[] | null) ?? [];
     if (failures.length) items.push(['failures', failures.join('; ')]);
     if (missing.length) items.push(['missing cells', missing.join(', ')]);
+    const below = st.timing_below_spec ?? [];
+    if (below.length) items.push(['timing below SPEC', `${below.join('; ')} (${st.timing_reason ? `reason: ${st.timing_reason}` : 'no reason given'})`]);
   }
+  const verdicts = stabilityCounts(s);
+  if (verdicts) items.push(['latency cells', verdicts]);
   return `<dl>${items.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+}
+
+/** How many latency cells got each stability verdict, e.g. `4 stable, 2 drifting`; null when none has one (older studies). */
+function stabilityCounts(s: StudyData): string | null {
+  const counts = new Map<string, number>();
+  for (const l of s.latency) if (l.stability !== null) counts.set(l.stability, (counts.get(l.stability) ?? 0) + 1);
+  if (counts.size === 0) return null;
+  const order = ['stable', 'noisy', 'drifting', 'host-disturbed'];
+  return [...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([v, n]) => `${n} ${v}`).join(', ');
 }
 
 async function figure(c: Chart): Promise<string> {
@@ -36,9 +50,9 @@ function numbers(s: StudyData): string {
   const tables: [string, string, Rows][] = [
     ['models', 'models.parquet: one row per model', s.models as Rows],
     ['accuracy', 'accuracy.parquet: one row per model and device', s.accuracy as Rows],
-    ['latency', 'latency.parquet: one row per model, device and batch size (raw runs in latency_samples.parquet)', s.latency as Rows],
-    ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', s.fits as Rows],
-    ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', s.frontiers as Rows],
+    ['latency', 'latency.parquet: one row per model, device and batch size (raw runs in latency_samples.parquet)', latencyTableRows(s.latency)],
+    ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', fitTableRows(s.fits, s.latency)],
+    ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', frontierTableRows(s.frontiers, s.latency)],
     ['devices', 'devices.parquet', s.devices as Rows],
   ];
   return tables.map(([id, title, rows]) => `<h3 id="table-${id}">${esc(title)}</h3>\n${sortableTable(`t-${id}`, rows)}`).join('\n');
@@ -59,7 +73,9 @@ export async function writeReport(resultsDir: string, out?: string): Promise<{ f
   const body = [
     `<h1>dnnbench study ${esc(id)}</h1>`, summary(s),
     sections.length ? sections.join('\n') : '<p class="empty">no device measured anything yet</p>',
-    `<h2 id="numbers">Every number</h2>\n<p>Click a column header to sort.</p>`, numbers(s),
+    `<h2 id="numbers">Every number</h2>\n<p>Click a column header to sort. Latency figures (p50, time per image, images/s) show their 95% interval as
+<i>value [low, high]</i>; hover one for its cell's stability verdict and why. A cell marked ⚠ is not <i>stable</i>: noisy, drifting or
+disturbed by the host (docs/SCHEMA.md, latency.parquet).</p>`, numbers(s),
   ].join('\n');
   const file = path.resolve(out ?? path.join(resultsDir, 'report.html'));
   await writeFileAtomic(file, page(`dnnbench ${id}`, body));

@@ -20,6 +20,22 @@ export type LatencyStatus = TableRow<'latency'>['status'];
 export type LatencyCell = TableRow<'latency'> & {
   /** Every timed run: latency_samples.parquet. */
   samples_ms?: TableRow<'latency_samples'>['latency_ms'][];
+  /** The repetition of each entry of samples_ms (absent from cells measured before repetitions). */
+  samples_repetition?: number[];
+};
+
+/** What one repetition measured besides its runs: the latency row's measurement columns, and its warm-up. */
+export type RepetitionMeasurement = Partial<Omit<TableRow<'latency'>,
+  'model_id' | 'device' | 'batch_size' | 'status' | 'error' | 'provider' | 'precision' | 'rebatched' | 'worker' | 'isolation'>> & {
+  warmup_runs?: number | null;
+  warmup_reason?: string | null;
+};
+
+/** One repetition of a latency cell (src/latency/repetition-record.ts), discarded ones included. */
+export type RepetitionCell = TableRow<'latency_repetitions'> & {
+  /** The timed runs, ms, in order. */
+  samples_ms: number[];
+  measurement: RepetitionMeasurement;
 };
 
 /** The cell of each kind. */
@@ -28,4 +44,5 @@ export interface CellOf {
   devices: DeviceCell;
   accuracy: AccuracyCell;
   latency: LatencyCell;
+  latency_repetitions: RepetitionCell;
 }

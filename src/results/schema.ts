@@ -70,11 +70,30 @@ export const STUDY_TABLES = {
     rss_before_bytes: optional('int64'), rss_static_bytes: optional('int64'), rss_peak_bytes: optional('int64'),
     power_avg_w: optional('float64'), power_idle_w: optional('float64'), energy_per_image_j: optional('float64'),
     power_note: optional('utf8'), gpu_memory_peak_bytes: optional('int64'),
+    // Repetitions (src/latency/combine-repetitions.ts): absent from cells measured before them.
+    p50_ci_low_ms: optional('float64'), p50_ci_high_ms: optional('float64'), repetitions: optional('int32'),
+    repetitions_discarded: optional('int32'), stability: optional(oneOf('stable', 'noisy', 'drifting', 'host-disturbed')),
+    stability_reason: optional('utf8'), seconds: optional('float64'),
   },
-  latency_samples: { model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64' },
+  // One row per repetition of a latency cell, discarded ones included, with the host's readings around it.
+  latency_repetitions: {
+    model_id: 'utf8', device: 'utf8', batch_size: 'int32', repetition: 'int32', round: 'int32', worker: 'utf8',
+    started_at: 'timestamp_ms', discarded: 'bool', discard_reasons: 'utf8_list', p50_ms: 'float64', runs: 'int32',
+    warmup_runs: nullable('int32'), warmup_reason: nullable('utf8'), drift_rho: nullable('float64'), drift_change: nullable('float64'),
+    seconds: 'float64', steal_fraction: 'float64', other_cores: 'float64', own_cores: 'float64',
+    load_avg_start: 'float64', load_avg_end: 'float64', cpu_mhz_min: nullable('float64'), cpu_mhz_max: nullable('float64'),
+    max_temperature_c: nullable('float64'), gpu_sm_mhz: nullable('float64'), gpu_memory_mhz: nullable('float64'),
+    gpu_throttle_reasons: 'utf8_list', jetson_power_mode: nullable('utf8'), jetson_gpu_mhz: nullable('float64'),
+    host_notes: 'utf8_list',
+  },
+  latency_samples: {
+    model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64',
+    repetition: optional('int32'),
+  },
   study: {
     study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
     cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list', missing_cells: 'utf8_list',
+    timing_below_spec: optional('utf8_list'), timing_reason: optional('utf8'),
   },
   // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
   fits: {

@@ -38,6 +38,8 @@ const DeviceSchema = z.object({
   queue: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a task-queue name such as cpu-x86_64, gpu-h100 or jetson-tx1'),
   accuracy: z.boolean().default(false).describe('also evaluate accuracy on this device'),
   threads: z.number().int().positive().optional().describe('intra-op threads; default: all cores'),
+  boards: z.number().int().positive().optional()
+    .describe('boards (worker hosts) serving this queue side by side: a latency round keeps this many cells in flight (default 1)'),
   // Optional rather than defaulted: a spec without it (every spec older than the field) keeps its
   // study id and spec_json. Absent means onnxruntime.
   runtime: z.enum(['onnxruntime', 'trtexec']).optional()
@@ -63,9 +65,48 @@ const TimingSchema = z.object({
   minSeconds: z.number().nonnegative().default(3),
   // Optional rather than defaulted: timing objects from clients older than this field mean 'process' too.
   isolation: z.enum(['process', 'worker']).optional()
-    .describe('process (default): each latency cell in a fresh process of its own, so earlier cells leave no trace (under a second more per cell); worker: in the worker process'),
-}).strict();
+    .describe('process (default): each repetition of a latency cell in a fresh process of its own, so earlier cells leave no trace (under a second more per repetition); worker: in the worker process'),
+  // Repetitions, warm-up, noise and stability: the defaults are those of the modules that apply them
+  // (src/latency/repetition-decision.ts, warmup.ts, stability.ts, src/host/host-noise.ts), which
+  // test/unit/timing-spec.test.ts holds them to; the spec cannot import them without a folder cycle.
+  minRepetitions: z.number().int().positive().default(3)
+    .describe('repetitions (each a fresh process with its own warm-up and timed runs) every latency cell gets, budget permitting'),
+  maxRepetitions: z.number().int().positive().default(10),
+  targetPrecision: z.number().positive().default(0.02)
+    .describe('stop repeating once the 95% interval of the p50 is within ± this fraction of it'),
+  cellBudgetSeconds: z.number().positive().default(120)
+    .describe('wall seconds one latency cell may spend on its repetitions, discarded ones included'),
+  warmup: z.object({
+    window: z.number().int().positive().default(5),
+    tolerance: z.number().positive().default(0.02),
+    maxRuns: z.number().int().positive().default(100),
+    maxSeconds: z.number().positive().default(10),
+  }).strict().prefault({}).describe('warm-up until steady (src/latency/warmup.ts); warmupRuns and warmupSeconds are its floors'),
+  noise: z.object({
+    discard: z.boolean().default(true).describe('discard and re-run a repetition the host disturbed'),
+    maxStealFraction: z.number().nonnegative().default(0.05),
+    maxOtherCores: z.number().nonnegative().default(0.10),
+    gpuThrottleReasons: z.array(z.string()).default(['hw_slowdown', 'sw_thermal_slowdown', 'hw_thermal_slowdown', 'hw_power_brake_slowdown']),
+    maxTemperatureC: z.number().nullable().default(null),
+  }).strict().prefault({}).describe('when a repetition counts as disturbed by the host (src/host/host-noise.ts)'),
+  stability: z.object({
+    driftAlpha: z.number().positive().default(0.01),
+    driftMinChange: z.number().nonnegative().default(0.05),
+    driftShare: z.number().positive().default(0.5),
+    driftMinRuns: z.number().int().positive().default(10),
+  }).strict().prefault({}).describe('when a cell is drifting (src/latency/stability.ts)'),
+  reason: z.string().min(1).optional()
+    .describe('why this timing is below SPEC.md\'s minimums, if it is: recorded in study.parquet'),
+}).strict().superRefine((t, ctx) => {
+  if (t.maxRepetitions < t.minRepetitions) ctx.addIssue({ code: 'custom', path: ['maxRepetitions'], message: `maxRepetitions ${t.maxRepetitions} is below minRepetitions ${t.minRepetitions}` });
+});
 export type TimingSpec = z.infer<typeof TimingSchema>;
+/** A full timing from a partial one, every default filled in (tests, scripts and benchmarks that time cells directly). */
+export function timingSpec(input: z.input<typeof TimingSchema> = {}): TimingSpec {
+  return TimingSchema.parse(input);
+}
+/** What one repetition of a latency cell needs: the run minimums, and the warm-up rule (default src/latency/warmup.ts's). */
+export type RunTiming = Pick<TimingSpec, 'warmupRuns' | 'warmupSeconds' | 'minRuns' | 'minSeconds' | 'isolation'> & { warmup?: TimingSpec['warmup'] };
 
 const DatasetSchema = z.object({
   kit: z.string().min(1).optional().describe('kit folder; default DNNBENCH_KIT or ../shared/kit'),

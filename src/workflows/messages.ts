@@ -33,6 +33,18 @@ export interface StudyProgress {
 export const progressQuery = defineQuery<StudyProgress>('progress');
 export const cellStartedSignal = defineSignal<[CellEvent]>('cellStarted');
 export const cellDoneSignal = defineSignal<[CellEvent]>('cellDone');
+/**
+ * A device's latency round began (device-latency-workflow.ts). Latency cells report only when done:
+ * a start per repetition would put thousands of signals into the study's history.
+ */
+export interface RoundEvent {
+  device: string;
+  /** From 0. */
+  round: number;
+  /** Latency cells still open, visited once each in this round. */
+  cells: number;
+}
+export const roundStartedSignal = defineSignal<[RoundEvent]>('roundStarted');
 /** Stop measuring a model on every device (its finished cells are kept). */
 export const skipModelSignal = defineSignal<[string]>('skipModel');
 /** Stop using a device queue (its finished cells are kept). */

@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, executeChild, isCancellation,
+  ApplicationFailure, CancellationScope, executeChild, getExternalWorkflowHandle, isCancellation,
   proxyActivities, setHandler, TimeoutFailure, workflowInfo,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
@@ -7,13 +7,22 @@ import type { ControlActivities, DatasetRef, DeviceActivities } from '../activit
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, ResolvedStudySpec } from '../study/study-spec.js';
 import { CONTROL_ACTIVITY_OPTIONS, deviceProbeOptions } from './activity-options.js';
-import { cellsOf } from './cells.js';
-import { deviceModelWorkflow, type DeviceModelResult } from './device-model-workflow.js';
-import { deviceModelWorkflowId } from './ids.js';
+import { cellsOf, evaluatesAccuracy } from './cells.js';
+import { deviceAccuracyWorkflow } from './device-accuracy-workflow.js';
+import { deviceLatencyWorkflow, type LatencyCellResult } from './device-latency-workflow.js';
+import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId } from './ids.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 import {
-  cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, skipModelSignal, type DeviceProgress, type StudyProgress,
+  cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, roundStartedSignal, skipModelSignal, type DeviceProgress, type StudyProgress,
 } from './messages.js';
+
+/** What one model gave on one device, for the CLI's summary; the figures themselves are in the tables. */
+export interface DeviceModelResult {
+  device: string;
+  model: string;
+  top1: number | null;
+  latency: Omit<LatencyCellResult, 'model'>[];
+}
 
 export interface StudyResult {
   studyId: string;
@@ -43,8 +52,10 @@ function messageOf(err: unknown): string {
 }
 
 /**
- * A whole study: plan, prepare the dataset once per geometry, profile each model once, then one
- * child workflow per device × model on that device's queue, and finally the Parquet tables.
+ * A whole study: plan, prepare the dataset once per geometry, profile each model once, then per
+ * device one accuracy child per model and one latency child for all its timing cells (repetitions
+ * in interleaved rounds: device-latency-workflow.ts), on that device's queue, and finally the
+ * Parquet tables.
  *
  * All children of a device start together: the device's workers take their activities one at a
  * time (one slot each), so several boards polling one queue share the cells. A device whose
@@ -63,6 +74,8 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   /** Running children, by device and model, so signals can cancel them. */
   const scopes: { device: string; model: string; scope: CancellationScope }[] = [];
   const cancelWhere = (pred: (s: { device: string; model: string }) => boolean) => scopes.filter(pred).forEach((s) => s.scope.cancel());
+  /** Ids of the devices' latency children started so far. */
+  const latencyChildren: string[] = [];
 
   setHandler(progressQuery, () => {
     const elapsed = (Date.now() - startedMs) / 1000;
@@ -73,6 +86,10 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   setHandler(cellStartedSignal, (e) => {
     const d = deviceOf(e.device);
     if (d) d.current = `${e.model} ${e.cell}`;
+  });
+  setHandler(roundStartedSignal, (e) => {
+    const d = deviceOf(e.device);
+    if (d) d.current = `latency round ${e.round + 1}: ${e.cells} cells open`;
   });
   setHandler(cellDoneSignal, (e) => {
     const key = `${e.device} ${e.model} ${e.cell}`;
@@ -86,6 +103,8 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   setHandler(skipModelSignal, (model) => {
     skippedModels.add(model);
     cancelWhere((s) => s.model === model);
+    // A device's latency child measures every model: it drops this one, keeping the others.
+    for (const id of latencyChildren) void getExternalWorkflowHandle(id).signal(skipModelSignal, model).catch(() => undefined);
   });
   setHandler(dropDeviceSignal, (queue) => {
     const d = deviceOf(queue);
@@ -115,6 +134,29 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
 
   progress.phase = 'measuring';
   const parentWorkflowId = workflowInfo().workflowId;
+  /** Children's failures that mean the device has no worker mark it gone; others are the model's. */
+  const childFailed = (device: DeviceSpec, what: string, err: unknown) => {
+    if (isCancellation(err)) return; // skipped or dropped by signal: its cells are listed as missing
+    const progressOf = deviceOf(device.queue)!;
+    if (isDeviceAbsent(err)) {
+      if (progressOf.state === 'active') {
+        progressOf.state = 'gone';
+        failures.push(`${device.queue}: no worker took its tasks within ${spec.deviceDeadline}`);
+      }
+      return;
+    }
+    failures.push(`${device.queue} ${what}: ${messageOf(err)}`);
+  };
+  const inScope = async <T>(device: string, model: string, fn: () => Promise<T>): Promise<T> => {
+    const scope = new CancellationScope();
+    scopes.push({ device, model, scope });
+    return scope.run(fn);
+  };
+  /**
+   * A device: its accuracy cells (one child per model) and its latency cells (one child for all of
+   * them, in interleaved rounds) start together; the device's worker takes their activities one at
+   * a time (one timing at a time on a host), so several boards polling one queue share the cells.
+   */
   const runDevice = async (device: DeviceSpec): Promise<DeviceModelResult[]> => {
     const progressOf = deviceOf(device.queue)!;
     const onDevice = proxyActivities<DeviceActivities>(deviceProbeOptions(device.queue, spec.deviceDeadline));
@@ -126,33 +168,43 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
       failures.push(`${device.queue}: no worker took its tasks within ${spec.deviceDeadline}`);
       return [];
     }
-    const results = await Promise.all(models.map(async (model) => {
+    const common = { parentWorkflowId, device, outDir: spec.out, deviceDeadline: spec.deviceDeadline, heartbeatTimeout: spec.heartbeatTimeout };
+    const accuracy = Promise.all(models.filter((m) => evaluatesAccuracy(device, m)).map(async (model) => {
       if (skippedModels.has(model.id) || progressOf.state !== 'active') return undefined;
-      const scope = new CancellationScope();
-      scopes.push({ device: device.queue, model: model.id, scope });
       try {
-        return await scope.run(() => executeChild(deviceModelWorkflow, {
-          workflowId: deviceModelWorkflowId(spec.id, device.queue, model.id),
+        return await inScope(device.queue, model.id, () => executeChild(deviceAccuracyWorkflow, {
+          workflowId: deviceAccuracyWorkflowId(spec.id, device.queue, model.id),
           workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
-          args: [{
-            parentWorkflowId, device, model, dataset: datasets.get(geometryKey(model))!, deviceDeadline: spec.deviceDeadline, heartbeatTimeout: spec.heartbeatTimeout,
-            batchSizes: spec.batchSizes, timing: spec.timing, accuracyBatchSize: spec.accuracyBatchSize, outDir: spec.out,
-          }],
+          args: [{ ...common, model, dataset: datasets.get(geometryKey(model))!, accuracyBatchSize: spec.accuracyBatchSize }],
         }));
       } catch (err) {
-        if (isCancellation(err)) return undefined; // skipped or dropped by signal: its cells are listed as missing
-        if (isDeviceAbsent(err)) {
-          if (progressOf.state === 'active') {
-            progressOf.state = 'gone';
-            failures.push(`${device.queue}: no worker took its tasks within ${spec.deviceDeadline}`);
-          }
-          return undefined;
-        }
-        failures.push(`${device.queue} ${model.id}: ${messageOf(err)}`);
+        childFailed(device, model.id, err);
         return undefined;
       }
     }));
-    return results.filter((r): r is DeviceModelResult => r !== undefined);
+    const latencyId = deviceLatencyWorkflowId(spec.id, device.queue);
+    latencyChildren.push(latencyId);
+    const latency = (async () => {
+      const cells = models.filter((m) => !skippedModels.has(m.id))
+        .flatMap((model) => spec.batchSizes.map((batchSize) => ({ model, dataset: datasets.get(geometryKey(model))!, batchSize })));
+      if (cells.length === 0 || progressOf.state !== 'active') return undefined;
+      try {
+        return await inScope(device.queue, '*', () => executeChild(deviceLatencyWorkflow, {
+          workflowId: latencyId,
+          workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+          args: [{ ...common, studyId: spec.id, cells, timing: spec.timing }],
+        }));
+      } catch (err) {
+        childFailed(device, 'latency', err);
+        return undefined;
+      }
+    })();
+    const [acc, lat] = await Promise.all([accuracy, latency]);
+    return models.flatMap((model) => {
+      const top1 = acc.find((a) => a?.model === model.id)?.top1 ?? null;
+      const cells = (lat?.cells ?? []).filter((c) => c.model === model.id).map(({ model: _m, ...c }) => c);
+      return top1 === null && cells.length === 0 ? [] : [{ device: device.queue, model: model.id, top1, latency: cells }];
+    });
   };
   const perDevice = await Promise.all(spec.devices.map(runDevice));
 

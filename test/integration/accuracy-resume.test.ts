@@ -24,7 +24,7 @@ import { onnxruntime } from '../../src/runtime/onnxruntime.js';
 import { predictionsDir } from '../../src/accuracy/predictions.js';
 import type { AccuracyCell } from '../../src/results/cell-types.js';
 import { cellPath } from '../../src/results/cells.js';
-import { deviceModelWorkflowId, studyWorkflowId } from '../../src/workflows/ids.js';
+import { deviceAccuracyWorkflowId, studyWorkflowId } from '../../src/workflows/ids.js';
 import { KIT } from '../helpers/cli.js';
 import { connectClient, devServer, startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/cluster.js';
 import { queryParquet } from '../helpers/duckdb.js';
@@ -41,7 +41,7 @@ test('kill -9 mid-accuracy: the retry resumes at shard 1 and equals an uninterru
   await writeFile(specPath, [
     'id: acc-resume', `out: ${path.join(work, 'out')}`, `models: [${MODEL}]`,
     `devices: [{ queue: ${QUEUE}, accuracy: true, threads: 1 }]`, 'batchSizes: [1]',
-    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 2, minSeconds: 0 }',
+    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 2, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2 }',
     `dataset: { kit: ${KIT}, set: all }`, 'accuracyBatchSize: 8', 'heartbeatTimeout: 3s',
   ].join('\n'));
   const spec = await buildSpec({ config: specPath });
@@ -51,7 +51,7 @@ test('kill -9 mid-accuracy: the retry resumes at shard 1 and equals an uninterru
   try {
     await first.ready;
     const handle = await client.workflow.start('studyWorkflow', { taskQueue: CONTROL_QUEUE, workflowId: studyWorkflowId(spec.id), args: [spec] });
-    const child = client.workflow.getHandle(deviceModelWorkflowId(spec.id, QUEUE, MODEL));
+    const child = client.workflow.getHandle(deviceAccuracyWorkflowId(spec.id, QUEUE, MODEL));
     // What the server holds for the running accuracy activity: the last heartbeat that arrived.
     const beat = await waitFor('the first shard\'s heartbeat on the server', async () => {
       const pending = (await child.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'evaluateAccuracy');

@@ -20,7 +20,7 @@ test('fixed-batch model at the spec batch via its re-batched copy; predictions a
     const out = path.join(work, 'out');
     await writeFile(path.join(work, 'study.yaml'), [
       'id: acc-study', `models: [${MODELS.join(', ')}]`, 'devices: [{ queue: cpu-acc, accuracy: true }]', 'batchSizes: [1]',
-      'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 2, minSeconds: 0 }', `dataset: { kit: ${KIT}, limit: 100 }`, 'accuracyBatchSize: 16',
+      'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 2, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2 }', `dataset: { kit: ${KIT}, limit: 100 }`, 'accuracyBatchSize: 16',
     ].join('\n'));
     const run = await runCli(['study', '--config', path.join(work, 'study.yaml'), '--out', out, '--port', String(await freePort())],
       { TEMPORAL_ADDRESS: undefined, DNNBENCH_DATA: path.join(work, 'data') });

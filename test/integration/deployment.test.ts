@@ -27,7 +27,7 @@ test('dev-server + worker + study --config with TEMPORAL_ADDRESS', async () => {
     const spec = path.join(work, 'study.yaml');
     await writeFile(spec, [
       'id: deploy', 'models: [mobilenetv2-12-int8]', 'devices: [{ queue: cpu-x86_64, accuracy: true }]', 'batchSizes: [1]',
-      'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0 }', `dataset: { kit: ${KIT}, limit: 32 }`,
+      'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2 }', `dataset: { kit: ${KIT}, limit: 32 }`,
     ].join('\n'));
     const out = path.join(work, 'out');
     const study = await runCli(['study', '--config', spec, '--out', out], { TEMPORAL_ADDRESS: address, ...env });

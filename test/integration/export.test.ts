@@ -13,7 +13,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { before, test } from 'node:test';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDeviceActivities, type DatasetRef } from '../../src/activities/index.js';
 import { DeviceLock } from '../../src/host/device-lock.js';
 import { probeHost } from '../../src/host/probe-host.js';
@@ -22,13 +21,13 @@ import { checkExport } from '../../src/profile/export-check.js';
 import { exportedFiles, modelCacheDir, readExportSidecar } from '../../src/study/export-sidecar.js';
 import { prepareDataset } from '../../src/prepare/prepare.js';
 import { presetSpec } from '../../src/study/presets.js';
-import { parseStudySpec } from '../../src/study/study-spec.js';
+import { parseStudySpec, timingSpec } from '../../src/study/study-spec.js';
 import { kitImages } from '../../src/prepare/kit.js';
 import { loadOnnxModel } from '../../src/onnx/onnx-proto.js';
 import { profileLoadedModel } from '../../src/profile/profile.js';
-import type { LatencyCell } from '../../src/results/cell-types.js';
 import { locationOf } from '../../src/results/location.js';
 import { KIT, ROOT } from '../helpers/cli.js';
+import { measureLatencyCell } from '../helpers/latency-cell.js';
 
 const run = promisify(execFile);
 const EXPORTER = path.join(ROOT, 'tools/export/export_torchvision.py');
@@ -149,12 +148,12 @@ test('a short latency sweep (batch 1 and 2) on both exported models', { skip }, 
     images: await kitImages(KIT, 'val_227', 4), geometry, resizeFilter: 'linear', labelSource: 'kit', cacheRoot: path.join(work, 'ds'),
   });
   const dataset: DatasetRef = { uri: locationOf(dir), n: manifest.n, failed: 0, geometry, name: 'kit[:4]' };
-  const timing = { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0.1 };
+  const timing = timingSpec({ warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0.1, minRepetitions: 1, maxRepetitions: 1, noise: { discard: false } });
   const activities = createDeviceActivities({ dataDir: path.join(work, 'data'), lock: new DeviceLock(), host: await probeHost() });
   for (const arch of ARCHS) {
     const model = await resolveModel(`tv_${arch}`, KIT);
     for (const batchSize of [1, 2]) {
-      const cell: Omit<LatencyCell, 'samples_ms'> = await new MockActivityEnvironment().run(activities.measureLatency, {
+      const cell = await measureLatencyCell(activities, {
         device: 'cpu-test', outDir: path.join(work, 'out'), model, dataset, provider: 'cpu' as const, threads: 1, batchSize, timing,
       });
       assert.equal(cell.status, 'ok', `${model.id} b${batchSize}: ${cell.error}`);

@@ -11,7 +11,7 @@ import { TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/study/c
 import { CONTROL_QUEUE } from '../../src/config/settings.js';
 import { parseStudySpec, resolveSpec } from '../../src/study/study-spec.js';
 import type { StudyResult } from '../../src/workflows/index.js';
-import { deviceModelWorkflowId } from '../../src/workflows/ids.js';
+import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId, latencyRoundWorkflowId } from '../../src/workflows/ids.js';
 import { connectClient, devServer } from '../helpers/cluster.js';
 
 // The papers' scale (40 models x 4 devices x 7 batch sizes, accuracy on one device) with cells that
@@ -34,10 +34,18 @@ const control = {
   writeTables: async () => ({}),
 } as unknown as ControlActivities;
 
+/** Each latency cell is done at its third repetition, as with the default minRepetitions on a quiet host. */
+const REPETITIONS = 3;
+const calls = new Map<string, number>();
 const device = {
   describeDevice: async () => ({}),
   evaluateAccuracy: async () => ({ top1: 0.7 }),
-  measureLatency: async () => ({ status: 'ok', p50_ms: 1 }),
+  measureLatencyRepetition: async (req: { device: string; model: { id: string }; batchSize: number }) => {
+    const key = `${req.device} ${req.model.id} ${req.batchSize}`;
+    const n = (calls.get(key) ?? 0) + 1;
+    calls.set(key, n);
+    return { done: n >= REPETITIONS, status: 'ok', p50_ms: 1, repetitions: n, discarded: 0, stability: n >= REPETITIONS ? 'stable' : null };
+  },
 } as unknown as DeviceActivities;
 
 test('a 40 x 4 x 7 study keeps every event history bounded', { timeout: 900_000 }, async () => {
@@ -69,11 +77,18 @@ test('a 40 x 4 x 7 study keeps every event history bounded', { timeout: 900_000 
     const parent = await handle.fetchHistory();
     const parentEvents = parent.events?.length ?? 0;
     const parentBytes = Buffer.byteLength(historyToJSON(parent));
-    const child = await client.workflow.getHandle(deviceModelWorkflowId(spec.id, 'cpu-x86_64', 'model-00')).fetchHistory();
-    process.stderr.write(`history: parent ${parentEvents} events, ${(parentBytes / 1e6).toFixed(2)} MB (JSON); child ${child.events?.length} events\n`);
+    const events = async (id: string) => (await client.workflow.getHandle(id).fetchHistory()).events?.length ?? 0;
+    const accuracyChild = await events(deviceAccuracyWorkflowId(spec.id, 'cpu-x86_64', 'model-00'));
+    const latencyChild = await events(deviceLatencyWorkflowId(spec.id, 'cpu-x86_64'));
+    const round = await events(latencyRoundWorkflowId(spec.id, 'cpu-x86_64', 0));
+    process.stderr.write(`history: parent ${parentEvents} events, ${(parentBytes / 1e6).toFixed(2)} MB (JSON); accuracy child ${accuracyChild}, latency child ${latencyChild}, a round ${round} events\n`);
+    assert.equal(calls.size, MODELS * BATCHES.length * DEVICES.length);
+    assert.ok([...calls.values()].every((n) => n === REPETITIONS), 'every cell measured in three rounds, once per round');
     assert.ok(parentEvents < 10_240, `parent history has ${parentEvents} events`);
     assert.ok(parentBytes < 10e6, `parent history is ${parentBytes} bytes`);
-    assert.ok((child.events?.length ?? 0) < 200);
+    assert.ok(accuracyChild < 200);
+    assert.ok(latencyChild < 200, `the latency child holds one child per round: ${latencyChild} events`);
+    assert.ok(round < 10_240, `a round holds one activity per cell: ${round} events`);
   } finally {
     await close();
     await connection.close();

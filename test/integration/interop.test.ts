@@ -48,7 +48,13 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
     devices,
     accuracy,
     latency,
-    latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => ({ model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: i, latency_ms: ms }))),
+    latency_repetitions: await readAllCells(out, 'latency_repetitions'),
+    // run_index counts within each repetition when the cell has them.
+    latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => {
+      const rep = c.samples_repetition?.[i];
+      const run_index = rep === undefined ? i : c.samples_repetition!.slice(0, i).filter((r) => r === rep).length;
+      return { model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index, latency_ms: ms, repetition: rep ?? null };
+    })),
     study: [{ ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length, cells_done: accuracy.length + latency.length }],
     fits,
     frontiers,
@@ -62,6 +68,8 @@ function assertSame(where: string, t: ColumnType, got: unknown, want: unknown): 
   if (absent(want)) return assert.ok(absent(got), `${where}: wrote null, read ${String(got)}`);
   if (t.endsWith('_list')) return assert.deepEqual(Array.from(got as unknown[]), want, where);
   if (t === 'int64') return assert.equal(Number(got), Math.round(Number(want)), where);
+  // DuckDB gives a Date, pyarrow (via JSON) an ISO 8601 string: the same instant, to the millisecond.
+  if (t === 'timestamp_ms') return assert.equal(new Date(got as string | Date).getTime(), new Date(want as number | Date).getTime(), where);
   return assert.equal(got, want, where);
 }
 
@@ -118,15 +126,18 @@ test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly 
   const out = path.join(work, 'real');
   await writeFile(path.join(work, 'real.yaml'), [
     'id: it-interop', 'models: [mobilenetv2-12-int8]', 'devices: [{ queue: cpu-x86_64, accuracy: true }]', 'batchSizes: [1, 2]',
-    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 5, minSeconds: 0.1 }', `dataset: { kit: ${KIT}, limit: 64 }`,
+    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 5, minSeconds: 0.1, maxRepetitions: 4 }', `dataset: { kit: ${KIT}, limit: 64 }`,
   ].join('\n'));
   const r = await runCli(['study', '--config', path.join(work, 'real.yaml'), '--out', out, '--port', String(await freePort())],
     { TEMPORAL_ADDRESS: undefined, DNNBENCH_DATA: path.join(work, 'data') });
   assert.equal(r.code, 0, `exit ${r.code}\n${r.stderr}`);
   const spec = await queryParquet<{ study_id: string; spec_json: string; cells_expected: number; failures: string[]; missing_cells: string[] }>(`select * from '${out}/study.parquet'`);
-  const want = await expectedTables(out, { ...spec[0]! });
+  // The spec's timing against SPEC.md §2's minimums (10 warm-up runs and 1 s, 50 runs and 3 s), in the order the spec lists them.
+  const below = ['warmupRuns 1 < 10', 'warmupSeconds 0 < 1', 'minRuns 5 < 50', 'minSeconds 0.1 < 3'];
+  const want = await expectedTables(out, { ...spec[0]!, timing_below_spec: below, timing_reason: null });
   assert.equal(want.latency.length, 2);
   assert.ok(want.latency_samples.length >= 10);
+  assert.ok(want.latency_repetitions.length >= 6, 'three repetitions or more per cell');
   await checkWithDuckdb(out, want);
   await checkWithPyarrow(out, want);
 });

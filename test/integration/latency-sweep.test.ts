@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { MockActivityEnvironment } from '@temporalio/testing';
 import { createDeviceActivities, type DatasetRef, type DeviceActivities } from '../../src/activities/index.js';
 import { DeviceLock } from '../../src/host/device-lock.js';
 import { probeHost } from '../../src/host/probe-host.js';
@@ -14,13 +13,16 @@ import { buildModel } from '../../src/onnx/build-model.js';
 import { cellPath, readCell } from '../../src/results/cells.js';
 import type { LatencyCell } from '../../src/results/cell-types.js';
 import { locationOf } from '../../src/results/location.js';
+import { timingSpec } from '../../src/study/study-spec.js';
 import { KIT, ROOT } from '../helpers/cli.js';
+import { measureLatencyCell } from '../helpers/latency-cell.js';
 
 // The real sweep activity (onnxruntime sessions, real crops, cell files) run outside a worker.
 let work: string;
 let dataset: DatasetRef;
 let activities: DeviceActivities;
-const timing = { warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3 };
+// Two repetitions each; other test files run beside this one, so the host is busy by design: not discarded.
+const timing = timingSpec({ warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3, minRepetitions: 2, maxRepetitions: 2, noise: { discard: false } });
 
 before(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-sweep-'));
@@ -33,8 +35,8 @@ before(async () => {
   activities = createDeviceActivities({ dataDir: path.join(work, 'data'), lock: new DeviceLock(), host: await probeHost() });
 });
 
-function run(model: ResolvedModel, batchSize: number, runtime: 'onnxruntime' | 'trtexec' = 'onnxruntime', isolation?: 'process' | 'worker'): Promise<Omit<LatencyCell, 'samples_ms'>> {
-  return new MockActivityEnvironment().run(activities.measureLatency, {
+function run(model: ResolvedModel, batchSize: number, runtime: 'onnxruntime' | 'trtexec' = 'onnxruntime', isolation?: 'process' | 'worker'): Promise<LatencyCell> {
+  return measureLatencyCell(activities, {
     device: runtime === 'onnxruntime' ? 'cpu-test' : 'jetson-test', outDir: path.join(work, 'out'), model, dataset, runtime, provider: 'cpu' as const, threads: 1, batchSize,
     timing: { ...timing, isolation },
   });
@@ -68,15 +70,20 @@ test('a real kit model at batch 2: timing rules honoured, memory and derived fig
   const r = await run(model, 2);
   assert.equal(r.status, 'ok');
   assert.equal(r.isolation, 'process', 'timed in a process of its own by default');
-  assert.ok(r.runs! >= timing.minRuns);
+  assert.ok(r.runs! >= 2 * timing.minRuns, 'runs are pooled over both repetitions');
+  assert.deepEqual([r.repetitions, r.repetitions_discarded], [2, 0]);
+  assert.ok(r.p50_ci_low_ms! <= r.p50_ms! && r.p50_ms! <= r.p50_ci_high_ms!, 'the interval holds the p50');
+  assert.ok(['stable', 'noisy', 'drifting'].includes(r.stability!), r.stability_reason ?? '');
+  assert.deepEqual(new Set(r.samples_repetition), new Set([0, 1]));
   assert.ok(r.min_ms! <= r.p50_ms! && r.p50_ms! <= r.p90_ms! && r.p90_ms! <= r.p99_ms! && r.p99_ms! <= r.max_ms!);
   assert.ok(Math.abs(r.per_image_ms! - r.p50_ms! / 2) < 1e-12);
   assert.ok(r.rss_static_bytes! >= r.rss_before_bytes! * 0.9 && r.rss_peak_bytes! >= r.rss_static_bytes! * 0.9);
   assert.equal(r.power_avg_w, null);
   assert.match(r.power_note!, /no power source/);
   const file = cellPath(path.join(work, 'out'), 'latency', 'cpu-test', model.id, 'b2');
-  const cell = (await readCell<LatencyCell>(file))!;
-  assert.equal(cell.samples_ms?.length, r.runs);
+  assert.equal(r.samples_ms?.length, r.runs);
+  const reps = await readdir(path.join(work, 'out', '_cells', 'latency_repetitions', 'cpu-test', model.id, 'b2'));
+  assert.deepEqual(reps.sort(), ['r0.json', 'r1.json']);
   // Run again: the finished cell is returned, not measured again.
   const before = (await stat(file)).mtimeMs;
   const again = await run(model, 2);

@@ -9,7 +9,7 @@ import { CONTROL_QUEUE } from '../../src/config/settings.js';
 import type { ResolvedStudySpec } from '../../src/study/study-spec.js';
 import type { DevServer } from '../../src/temporal/dev-server.js';
 import type { StudyResult } from '../../src/workflows/index.js';
-import { studyWorkflowId } from '../../src/workflows/ids.js';
+import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId, latencyRoundWorkflowId, studyWorkflowId } from '../../src/workflows/ids.js';
 import { progressQuery } from '../../src/workflows/messages.js';
 import { KIT, ROOT, runCli } from '../helpers/cli.js';
 import { connectClient, devServer, startWorkerProcess, waitFor, type WorkerProcess } from '../helpers/cluster.js';
@@ -51,9 +51,9 @@ describe('orchestration on a real dev server with worker processes', () => {
     await Promise.all([a.ready, b.ready, c.ready]);
     const spec = await specFile(work, 'several', [
       'models: [mobilenetv2-12-int8, squeezenet1.1_zoo-weights_opset13]',
-      'devices: [{ queue: cpu-a }, { queue: cpu-b }]',
+      'devices: [{ queue: cpu-a, boards: 2, accuracy: true }, { queue: cpu-b }]',
       'batchSizes: [1, 2]',
-      'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 1 }',
+      'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 1, minRepetitions: 2, maxRepetitions: 2 }',
     ]);
     const { client, close } = await connectClient(server.address);
     try {
@@ -66,12 +66,19 @@ describe('orchestration on a real dev server with worker processes', () => {
       assert.ok(rows.every((r) => r.status === 'ok'));
       const pid = (w: WorkerProcess) => `${os.hostname()}:${w.child.pid}`;
       const onA = new Set(rows.filter((r) => r.device === 'cpu-a').map((r) => r.worker));
-      assert.deepEqual([...onA].sort(), [pid(a), pid(c)].sort(), 'both boards of cpu-a measured cells');
+      // A cell's row names the worker that ended it; its repetitions may have run on either board.
+      const reps = await queryParquet<{ device: string; worker: string }>(`select device, worker from '${spec.out}/latency_repetitions.parquet'`);
+      const repsOnA = new Set(reps.filter((r) => r.device === 'cpu-a').map((r) => r.worker));
+      assert.deepEqual([...repsOnA].sort(), [pid(a), pid(c)].sort(), 'both boards of cpu-a measured repetitions');
+      assert.ok([...onA].every((w) => repsOnA.has(w)));
       assert.ok(rows.filter((r) => r.device === 'cpu-b').every((r) => r.worker === pid(b)));
+      assert.ok(reps.filter((r) => r.device === 'cpu-b').every((r) => r.worker === pid(b)));
       if (process.env.DNNBENCH_RECORD_HISTORY) {
         await writeFile(path.join(FIXTURES, 'study-workflow.json'), historyToJSON(await handle.fetchHistory()));
-        const child = client.workflow.getHandle(`${studyWorkflowId(spec.id)}/cpu-a/mobilenetv2-12-int8`);
-        await writeFile(path.join(FIXTURES, 'device-model-workflow.json'), historyToJSON(await child.fetchHistory()));
+        const save = async (name: string, id: string) => writeFile(path.join(FIXTURES, `${name}.json`), historyToJSON(await client.workflow.getHandle(id).fetchHistory()));
+        await save('device-accuracy-workflow', deviceAccuracyWorkflowId(spec.id, 'cpu-a', 'mobilenetv2-12-int8'));
+        await save('device-latency-workflow', deviceLatencyWorkflowId(spec.id, 'cpu-a'));
+        await save('latency-round-workflow', latencyRoundWorkflowId(spec.id, 'cpu-a', 0));
       }
     } finally {
       await close();
@@ -137,7 +144,7 @@ describe('the core promise: kill -9 a worker mid-timing, restart the dev server 
       'devices: [{ queue: cpu-x86_64, accuracy: true }]',
       'batchSizes: [1, 2]',
       'heartbeatTimeout: 5s',
-      'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 4 }',
+      'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 4, minRepetitions: 2, maxRepetitions: 2, noise: { discard: false } }',
     ]);
     const first = startWorkerProcess(server.address, ['--queue', 'cpu-x86_64'], env);
     let second: WorkerProcess | undefined;
@@ -145,14 +152,10 @@ describe('the core promise: kill -9 a worker mid-timing, restart the dev server 
       await first.ready;
       let conn = await connectClient(server.address);
       const handle = await conn.client.workflow.start('studyWorkflow', { taskQueue: CONTROL_QUEUE, workflowId: studyWorkflowId(spec.id), args: [spec] });
-      // Kill the worker a second into a timing cell (each lasts at least 4 s).
-      const running = await waitFor('a timing cell to start', async () => {
-        const p = await handle.query(progressQuery);
-        return p.devices[0]?.current?.match(/ b\d+$/) ? p.devices[0].current : undefined;
-      });
+      // Kill the worker a second into the latency rounds (each repetition lasts at least 4 s).
+      await waitFor('a latency round to start', async () => (await handle.query(progressQuery)).devices[0]?.current?.startsWith('latency round') || undefined);
       await new Promise((r) => setTimeout(r, 1000));
       await first.kill('SIGKILL');
-      const [model, cell] = running.split(' ');
       second = startWorkerProcess(server.address, ['--queue', 'cpu-x86_64'], env);
       await second.ready;
       const doneBefore = (await handle.query(progressQuery)).done;
@@ -170,10 +173,19 @@ describe('the core promise: kill -9 a worker mid-timing, restart the dev server 
       assert.equal(rows.length, 4);
       assert.equal(new Set(rows.map((r) => `${r.model_id} ${r.batch_size}`)).size, 4);
       assert.ok(rows.every((r) => r.status === 'ok'));
-      const killedCell = rows.find((r) => r.model_id === model && `b${r.batch_size}` === cell)!;
-      assert.equal(killedCell.worker, `${os.hostname()}:${second.child.pid}`, 'the killed cell was measured again by the new worker');
       const cellFiles = await readdir(path.join(spec.out, '_cells/latency/cpu-x86_64'), { recursive: true });
       assert.equal(cellFiles.filter((f) => f.endsWith('.json')).length, 4, 'no temp files or duplicates left');
+      // The repetition the kill interrupted left no file; its retry wrote it: each cell's repetitions
+      // are numbered 0..n-1 without a gap or a double, and the new worker measured some of them.
+      const reps = await queryParquet<{ model_id: string; batch_size: number; repetition: number; worker: string }>(
+        `select model_id, batch_size, repetition, worker from '${spec.out}/latency_repetitions.parquet' order by all`);
+      for (const r of rows) {
+        const mine = reps.filter((x) => x.model_id === r.model_id && Number(x.batch_size) === Number(r.batch_size)).map((x) => Number(x.repetition));
+        assert.deepEqual(mine, mine.map((_, i) => i), `${r.model_id} b${r.batch_size}: repetitions ${mine.join(',')}`);
+      }
+      assert.ok(reps.some((x) => x.worker === `${os.hostname()}:${second!.child.pid}`), 'the new worker measured repetitions');
+      const repFiles = await readdir(path.join(spec.out, '_cells/latency_repetitions/cpu-x86_64'), { recursive: true });
+      assert.equal(repFiles.filter((f) => f.endsWith('.json')).length, reps.length, 'no temp files left beside the repetitions');
       const acc = await queryParquet<{ n_images: number }>(`select n_images from '${spec.out}/accuracy.parquet'`);
       assert.deepEqual(acc.map((r) => Number(r.n_images)), [64, 64]);
     } finally {

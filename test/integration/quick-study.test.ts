@@ -24,7 +24,7 @@ before(async () => {
     `models: [${MODELS.join(', ')}]`,
     `devices: [{ queue: ${QUEUE}, accuracy: true }]`,
     'batchSizes: [1, 2, 4]',
-    'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 0.2 }',
+    'timing: { warmupRuns: 2, warmupSeconds: 0, minRuns: 5, minSeconds: 0.2, minRepetitions: 2, maxRepetitions: 2 }',
     `dataset: { kit: ${KIT} }`,
   ].join('\n'));
   // No TEMPORAL_ADDRESS: the CLI starts its own dev server (db under DNNBENCH_DATA) and worker.

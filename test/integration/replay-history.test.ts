@@ -10,7 +10,7 @@ import { ROOT } from '../helpers/cli.js';
 // running studies fails here; if the change is intended, version it (patched()) or re-record.
 const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
 
-for (const name of ['study-workflow', 'device-model-workflow']) {
+for (const name of ['study-workflow', 'device-accuracy-workflow', 'device-latency-workflow', 'latency-round-workflow']) {
   test(`recorded ${name} history replays deterministically`, async () => {
     const history = JSON.parse(await readFile(path.join(ROOT, 'test/fixtures/history', `${name}.json`), 'utf8'));
     await Worker.runReplayHistory({ workflowsPath }, history);

@@ -24,7 +24,7 @@ before(async () => {
     'models: [mobilenetv2-12-int8]',
     'devices: [{ queue: cpu-x86_64 }]',
     'batchSizes: [1]',
-    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0 }',
+    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2 }',
     `dataset: { kit: ${KIT}, limit: 8 }`,
   ].join('\n'));
   first = await study(path.join(work, 'first'));

@@ -40,7 +40,7 @@ test('mTLS: a worker with the right client certificate runs a study; no secret i
   assert.match(worker.output(), /mTLS, API key/);
   const spec = path.join(work, 'study.yaml');
   await writeFile(spec, ['id: tls', 'models: [mobilenetv2-12-int8]', 'devices: [{ queue: cpu-x86_64 }]', 'batchSizes: [1]',
-    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0 }', `dataset: { kit: ${KIT}, limit: 8 }`].join('\n'));
+    'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2 }', `dataset: { kit: ${KIT}, limit: 8 }`].join('\n'));
   const r = await runCli(['study', '--config', spec, '--out', path.join(work, 'out')], env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /study tls done/);

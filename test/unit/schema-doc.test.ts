@@ -73,8 +73,8 @@ test('the check fails on a missing column, a wrong type, an extra column, an ext
   assert.deepEqual(disagreements(retype, TABLES), ['latency.runs is int32, documented as int64']);
   const extra = doc.replace(/^(\| `run_index` \| int32 \|.*\n)/m, '$1| `phase` | utf8 | | warm-up or timed |\n');
   assert.deepEqual(disagreements(extra, TABLES), ['latency_samples.phase is documented but not a column']);
-  const table = `${doc}\n## \`latency_repetitions.parquet\`\n\n| column | type | unit | meaning |\n|---|---|---|---|\n| \`model_id\` | utf8 | | model id |\n`;
-  assert.deepEqual(disagreements(table, TABLES), ['section latency_repetitions.parquet documents no table of the schema']);
+  const table = `${doc}\n## \`latency_phases.parquet\`\n\n| column | type | unit | meaning |\n|---|---|---|---|\n| \`model_id\` | utf8 | | model id |\n`;
+  assert.deepEqual(disagreements(table, TABLES), ['section latency_phases.parquet documents no table of the schema']);
   const swap = doc.replace(/^(\| `op_type` \| utf8 \|.*\n)(\| `count` \| int32 \|.*\n)/m, '$2$1');
   assert.equal(disagreements(swap, TABLES).length, 1);
   assert.match(disagreements(swap, TABLES)[0]!, /^model_ops: documented in the order model_id, count, op_type/);

@@ -49,6 +49,8 @@ test('verdicts: host-disturbed, drifting, noisy (wide or too few), stable', () =
   assert.equal(drifting.drifting_repetitions, 2);
   // One of three is not half.
   assert.notEqual(verdict([runs(40, 0.15, 4), runs(40, 0, 5), runs(40, 0, 6)]).stability, 'drifting');
+  // Two trend, but opposite ways: a host wandering over seconds, not a drift.
+  assert.notEqual(verdict([runs(40, 0.15, 4), runs(40, -0.15, 5), runs(40, 0, 6)]).stability, 'drifting');
   const apart = verdict([runs(40, 0, 1).map((x) => x * 1.06), runs(40, 0, 2), runs(40, 0, 3).map((x) => x * 0.95)]);
   assert.equal(apart.stability, 'noisy');
   assert.match(apart.reason, /wider than the ±2\.0% target/);

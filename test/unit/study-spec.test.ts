@@ -12,7 +12,10 @@ const minimal = { models: ['mobilenetv2-12-int8'], devices: [{ queue: 'cpu-x86_6
 test('a minimal spec gets the SPEC.md defaults', () => {
   const spec = parseStudySpec(minimal);
   assert.deepEqual(spec.batchSizes, [1, 2, 4, 8, 16, 32, 64]);
-  assert.deepEqual(spec.timing, { warmupRuns: 10, warmupSeconds: 1, minRuns: 50, minSeconds: 3 });
+  const { warmupRuns, warmupSeconds, minRuns, minSeconds, minRepetitions, maxRepetitions, targetPrecision } = spec.timing;
+  // SPEC.md §2 (≥10 warm-up runs and ≥1 s, ≥50 timed runs and ≥3 s) and issue 18 (3 to 10 repetitions, ±2%).
+  assert.deepEqual({ warmupRuns, warmupSeconds, minRuns, minSeconds, minRepetitions, maxRepetitions, targetPrecision },
+    { warmupRuns: 10, warmupSeconds: 1, minRuns: 50, minSeconds: 3, minRepetitions: 3, maxRepetitions: 10, targetPrecision: 0.02 });
   assert.equal(spec.dataset.resizeFilter, 'linear');
   assert.equal(spec.devices[0]!.provider, 'cpu');
 });

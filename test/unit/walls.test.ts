@@ -42,6 +42,10 @@ test('planted bad imports fail the check, each named by file and rule; type-only
   await plant('src/accuracy/planted-ort.ts', "import { InferenceSession } from 'onnxruntime-node';\nexport const planted = InferenceSession;\n");
   await plant('src/accuracy/planted-probe.ts', "import { execFile } from 'node:child_process';\nexport const gpus = () => execFile('nvidia-smi', ['-L']);\n");
   await plant('src/activities/planted-worker.ts', `import type * as worker from '../workers/${workerModule}';\nexport type Planted = typeof worker;\n`);
+  // src/stats is what workflows may run: a clock read through Node's perf_hooks breaks its purity.
+  await plant('src/stats/planted-clock.ts', "import { performance } from 'node:perf_hooks';\nexport const now = () => performance.now();\n");
+  // ...while a workflow using src/stats's seeded shuffle is allowed.
+  await plant('src/workflows/planted-shuffle.ts', "import { shuffled } from '../stats/shuffle.js';\nexport const planted = shuffled;\n");
   await plant('src/planted-a/a.ts', "import { b } from '../planted-b/b.js';\nexport const a = () => b;\n");
   await plant('src/planted-b/b.ts', "import { a } from '../planted-a/a.js';\nexport const b = () => a;\n");
 
@@ -57,6 +61,7 @@ test('planted bad imports fail the check, each named by file and rule; type-only
     'no-folder-cycles | src/planted-b',
     'no-folder-cycles | src/workers',
     'onnxruntime-only-in-runtime | src/accuracy/planted-ort.ts',
+    'stats-pure | src/stats/planted-clock.ts',
     'workflows-deterministic | src/workflows/planted-activity-value.ts',
   ], found.map(key).join('\n'));
   assert.match(found.find((v) => v.rule === 'onnxruntime-only-in-runtime')!.detail, /onnxruntime-node/);

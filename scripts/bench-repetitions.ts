@@ -1,0 +1,151 @@
+/**
+ * Do the intervals hold when one measures again? Issue 18's check, on this host: one study of three
+ * kit models of very different sizes at batch 1, 4 and 16 (default timing: SPEC.md's minimums,
+ * 3 to 10 repetitions, ±2%), run twice back to back (A, B), then a third time (C) with a busy loop
+ * on one core for part of it. The studies' tables are kept (no cells) under --dir, so the figures
+ * can be recomputed from committed data:
+ *
+ *   npm run bench:repetitions -- --measure [--dir docs/benchmarks/repetitions]   # ~30-40 min on 2 cores
+ *   npm run bench:repetitions [-- --dir docs/benchmarks/repetitions]             # the summary, from the tables
+ *
+ * What the summary reports, per issue 18's acceptance:
+ * - agreement: the share of cells whose B p50 lies inside A's 95% interval, or that is flagged not
+ *   stable in either run; and the reverse (A inside B's);
+ * - the median interval half-width (relative to the p50) of A and of B;
+ * - `dnnbench compare A B`: how many cells it calls significantly changed;
+ * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
+ *   cell with such a repetition in its figures was reported `stable`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { localCpuQueue } from '../src/host/local-queue.js';
+import { readResultTable, type Row } from '../src/report/read-tables.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: {
+  measure: { type: 'boolean', default: false },
+  dir: { type: 'string', default: 'docs/benchmarks/repetitions' },
+  'busy-after': { type: 'string', default: '120' },
+  'busy-for': { type: 'string', default: '180' },
+} });
+const dir = path.resolve(ROOT, args.dir);
+const MODELS = ['squeezenet1.1_zoo-weights_opset13', 'mobilenetv2-12-int8', 'resnet50_keras_opset13'];
+const KIT = path.resolve(process.env.DNNBENCH_KIT ?? path.join(ROOT, '../shared/kit'));
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${argv.join(' ')}: exit ${code}`))));
+  });
+}
+
+const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPath, [path.join(ROOT, 'bin/dnnbench.js'), ...argv], env);
+
+/** One study of the three models, its tables copied to `dir/name` (cells and logs left behind). */
+async function study(name: string, work: string): Promise<void> {
+  const spec = path.join(work, `${name}.yaml`);
+  await writeFile(spec, [
+    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()} }]`, 'batchSizes: [1, 4, 16]',
+    `dataset: { kit: ${KIT}, limit: 64 }`,
+  ].join('\n'));
+  const out = path.join(work, name);
+  const started = Date.now();
+  await cli(['study', '--config', spec, '--out', out], { DNNBENCH_DATA: path.join(work, 'data') });
+  console.error(`study ${name}: ${((Date.now() - started) / 60000).toFixed(1)} min`);
+  await mkdir(path.join(dir, name), { recursive: true });
+  for (const f of (await readdir(out)).filter((f) => f.endsWith('.parquet'))) await cp(path.join(out, f), path.join(dir, name, f));
+}
+
+async function measure(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-reps-'));
+  await rm(dir, { recursive: true, force: true });
+  await study('a', work);
+  await study('b', work);
+  // C: a busy loop on one core from busy-after to busy-after + busy-for seconds into the study.
+  let busy: ChildProcess | undefined;
+  const window = { start: 0, end: 0 };
+  const startBusy = setTimeout(() => {
+    busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+    window.start = Date.now();
+    setTimeout(() => { busy?.kill('SIGKILL'); window.end = Date.now(); }, Number(args['busy-for']) * 1000);
+  }, Number(args['busy-after']) * 1000);
+  try {
+    await study('c', work);
+  } finally {
+    clearTimeout(startBusy);
+    if (busy && !window.end) { busy.kill('SIGKILL'); window.end = Date.now(); }
+  }
+  await writeFile(path.join(dir, 'busy-window.json'), `${JSON.stringify({ ...window, cpu: os.cpus()[0]?.model, cores: os.availableParallelism() }, null, 2)}\n`);
+  await rm(work, { recursive: true, force: true });
+}
+
+const key = (r: Row) => `${r.model_id} b${r.batch_size}`;
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
+
+async function summarize(): Promise<void> {
+  const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
+  const [a, b, c] = [await latencyOf('a'), await latencyOf('b'), await latencyOf('c')];
+  const [devA] = await readResultTable(path.join(dir, 'a'), 'devices');
+  const repsC: Row[] = await readResultTable(path.join(dir, 'c'), 'latency_repetitions');
+  const window = JSON.parse(await readFile(path.join(dir, 'busy-window.json'), 'utf8')) as { start: number; end: number };
+  const ok = (rows: Row[]) => rows.filter((r) => r.status === 'ok');
+  const byKey = (rows: Row[]) => new Map(ok(rows).map((r) => [key(r), r]));
+  const A = byKey(a);
+  const B = byKey(b);
+  const lines: string[] = [];
+  const say = (s = '') => lines.push(s);
+  say(`Host: ${devA?.cpu_model} (${devA?.cpu_cores} cores). Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions\`.`);
+  say();
+  say('| cell | A p50 ms [95% interval] | A reps (disc.) | A verdict | B p50 ms [95% interval] | B reps (disc.) | B verdict | B in A | A in B |');
+  say('|---|---|---|---|---|---|---|---|---|');
+  let agree = 0;
+  let agreeReverse = 0;
+  const cells = [...A.keys()].filter((k) => B.has(k));
+  for (const k of cells) {
+    const x = A.get(k)!;
+    const y = B.get(k)!;
+    const inside = (p: Row, i: Row) => Number(p.p50_ms) >= Number(i.p50_ci_low_ms) && Number(p.p50_ms) <= Number(i.p50_ci_high_ms);
+    const flagged = x.stability !== 'stable' || y.stability !== 'stable';
+    if (inside(y, x) || flagged) agree++;
+    if (inside(x, y) || flagged) agreeReverse++;
+    const fmt = (r: Row) => `${Number(r.p50_ms).toFixed(2)} [${Number(r.p50_ci_low_ms).toFixed(2)}, ${Number(r.p50_ci_high_ms).toFixed(2)}]`;
+    say(`| ${k} | ${fmt(x)} | ${x.repetitions} (${x.repetitions_discarded}) | ${x.stability} | ${fmt(y)} | ${y.repetitions} (${y.repetitions_discarded}) | ${y.stability} | ${inside(y, x) ? 'yes' : 'no'} | ${inside(x, y) ? 'yes' : 'no'} |`);
+  }
+  say();
+  say(`- B's p50 inside A's interval, or the cell not \`stable\` in either run: ${agree} of ${cells.length} cells (${pct(agree / cells.length)}); A's inside B's (same rule): ${agreeReverse} of ${cells.length}.`);
+  say(`- Cells \`stable\`: A ${ok(a).filter((r) => r.stability === 'stable').length} of ${ok(a).length}, B ${ok(b).filter((r) => r.stability === 'stable').length} of ${ok(b).length}.`);
+  say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
+  const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as { significant: boolean }[];
+  say(`- \`dnnbench compare a b\`: ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed, ${rows.filter((r) => !r.significant).length} within noise.`);
+  // C: repetitions whose time span overlapped the busy loop.
+  const overlaps = (r: Row) => {
+    const start = Number(new Date(r.started_at as string | number | Date));
+    return start < window.end && start + Number(r.seconds) * 1000 > window.start;
+  };
+  const during = repsC.filter(overlaps);
+  const discarded = during.filter((r) => r.discarded === true);
+  say(`- C, busy loop on one core for ${((window.end - window.start) / 1000).toFixed(0)} s: ${during.length} repetitions overlapped it, ${discarded.length} discarded (${[...new Set(discarded.flatMap((r) => (r.discard_reasons as string[]) ?? []).map((m) => m.replace(/[\d.]+/g, '#')))].join('; ') || 'none'}); ${repsC.filter((r) => r.discarded === true && !overlaps(r)).length} discarded outside it.`);
+  const C = byKey(c);
+  const touched = [...new Set(during.map(key))];
+  const trusted = touched.filter((k) => {
+    const cell = C.get(k);
+    const kept = during.filter((r) => key(r) === k && r.discarded !== true);
+    return cell?.stability === 'stable' && kept.length > 0;
+  });
+  say(`- C cells with a repetition during the busy loop: ${touched.length}; verdicts ${touched.map((k) => `${k} ${C.get(k)?.stability}`).join(', ') || '-'}; reported \`stable\` with a busy-loop repetition kept in its figures: ${trusted.length}${trusted.length ? ` (${trusted.join(', ')})` : ''}.`);
+  const offC = touched.filter((k) => A.has(k) && C.has(k)).map((k) => `${k} ${(Number(C.get(k)!.p50_ms) / Number(A.get(k)!.p50_ms)).toFixed(3)}`);
+  say(`- C/A p50 ratio of those cells: ${offC.join(', ') || '-'}.`);
+  console.log(lines.join('\n'));
+}
+
+if (args.measure) await measure();
+await summarize();
