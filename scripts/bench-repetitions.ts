@@ -109,6 +109,8 @@ async function summarize(): Promise<void> {
   say('|---|---|---|---|---|---|---|---|---|');
   let agree = 0;
   let agreeReverse = 0;
+  let strict = 0;
+  let strictReverse = 0;
   const cells = [...A.keys()].filter((k) => B.has(k));
   for (const k of cells) {
     const x = A.get(k)!;
@@ -117,11 +119,14 @@ async function summarize(): Promise<void> {
     const flagged = x.stability !== 'stable' || y.stability !== 'stable';
     if (inside(y, x) || flagged) agree++;
     if (inside(x, y) || flagged) agreeReverse++;
+    if (inside(y, x)) strict++;
+    if (inside(x, y)) strictReverse++;
     const fmt = (r: Row) => `${Number(r.p50_ms).toFixed(2)} [${Number(r.p50_ci_low_ms).toFixed(2)}, ${Number(r.p50_ci_high_ms).toFixed(2)}]`;
     say(`| ${k} | ${fmt(x)} | ${x.repetitions} (${x.repetitions_discarded}) | ${x.stability} | ${fmt(y)} | ${y.repetitions} (${y.repetitions_discarded}) | ${y.stability} | ${inside(y, x) ? 'yes' : 'no'} | ${inside(x, y) ? 'yes' : 'no'} |`);
   }
   say();
   say(`- B's p50 inside A's interval, or the cell not \`stable\` in either run: ${agree} of ${cells.length} cells (${pct(agree / cells.length)}); A's inside B's (same rule): ${agreeReverse} of ${cells.length}.`);
+  say(`- Whatever the verdict: B's p50 inside A's interval in ${strict} of ${cells.length} cells, A's inside B's in ${strictReverse} of ${cells.length}.`);
   say(`- Cells \`stable\`: A ${ok(a).filter((r) => r.stability === 'stable').length} of ${ok(a).length}, B ${ok(b).filter((r) => r.stability === 'stable').length} of ${ok(b).length}.`);
   say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
   const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as { significant: boolean }[];
