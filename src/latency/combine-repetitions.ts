@@ -52,6 +52,7 @@ export function combineRepetitions(reps: readonly RepetitionRecord[], batchSize:
   const meanOf = (values: (number | null | undefined)[]) => (some(values).length ? some(values).reduce((a, v) => a + v, 0) / some(values).length : undefined);
   const rssBefore = medianOf(m.map((x) => x.rss_before_bytes));
   const rssStatic = medianOf(m.map((x) => x.rss_static_bytes));
+  const rssPeak = maxOf(m.map((x) => x.rss_peak_bytes));
   const figures: CombinedFigures = {
     ...(m[0]!.threads !== undefined ? { threads: m[0]!.threads } : {}),
     ...stats,
@@ -61,7 +62,7 @@ export function combineRepetitions(reps: readonly RepetitionRecord[], batchSize:
     images_per_s: (batchSize * 1000) / interval.p50_ms,
     ...(rssBefore !== undefined ? { rss_before_bytes: Math.round(rssBefore) } : {}),
     ...(rssStatic !== undefined ? { rss_static_bytes: Math.round(rssStatic) } : {}),
-    ...(maxOf(m.map((x) => x.rss_peak_bytes)) !== undefined ? { rss_peak_bytes: maxOf(m.map((x) => x.rss_peak_bytes))! } : {}),
+    ...(rssPeak !== undefined ? { rss_peak_bytes: rssPeak } : {}),
     power_avg_w: meanOf(m.map((x) => x.power_avg_w)) ?? null,
     power_idle_w: meanOf(m.map((x) => x.power_idle_w)) ?? null,
     energy_per_image_j: meanOf(m.map((x) => x.energy_per_image_j)) ?? null,

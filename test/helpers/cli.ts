@@ -12,13 +12,11 @@ export interface CliRun {
   seconds: number;
 }
 
-/** Runs the real CLI (bin/dnnbench.js) as a user would, with extra environment. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 600_000): Promise<CliRun> {
+/** Runs a program to its end, collecting its output; killed after timeoutMs. */
+export function runProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 600_000): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
-    for (const [k, v] of Object.entries(env)) if (v === undefined) delete fullEnv[k];
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/dnnbench.js'), ...args], { cwd: ROOT, env: fullEnv });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d; });
@@ -30,4 +28,11 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
       resolve({ code, stdout, stderr, seconds: (performance.now() - started) / 1000 });
     });
   });
+}
+
+/** Runs the real CLI (bin/dnnbench.js) as a user would, with extra environment. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 600_000): Promise<CliRun> {
+  const fullEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete fullEnv[k];
+  return runProcess(process.execPath, [path.join(ROOT, 'bin/dnnbench.js'), ...args], fullEnv, timeoutMs);
 }

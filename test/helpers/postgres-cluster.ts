@@ -1,32 +1,15 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ROOT } from './cli.js';
+import { ROOT, runProcess, type CliRun } from './cli.js';
 
 const SCRIPT = path.join(ROOT, 'scripts/temporal-cluster.sh');
 
-export interface ScriptRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type ScriptRun = CliRun;
 
 /** scripts/temporal-cluster.sh as a user runs it. */
 export function clusterScript(args: string[], timeoutMs = 600_000): Promise<ScriptRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SCRIPT, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += d; });
-    child.stderr.on('data', (d: Buffer) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess('bash', [SCRIPT, ...args], process.env, timeoutMs);
 }
 
 /** A Temporal cluster on PostgreSQL in `dir`, driven through the script. */
