@@ -56,10 +56,10 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         // (VGG-16 and VGG-19 at batch 64 there, ~32-39 s) and after 1 of 50 s or more (under load),
         // with the verdict 'noisy'.
         // Estimated by scripts/estimate-study.ts --preset papers --times docs/studies/epyc-2vcpu-avx512/isolated-rerun
-        // (that host's run times, this host's sessions): 46 minutes of latency (lower = upper bound, as
-        // min = max repetitions) + 1 of accuracy at that host's 0.7 s process start, plus about 2 of
-        // dataset preparation and profiling. The dev VM's process start under load 6 (2.2 s) alone
-        // makes it 64 + 1, and a loaded host's runs are slower too: run it on an idle host.
+        // (that host's run times, this host's sessions and process start): on 2026-12-03 on the dev VM
+        // (2 vCPU, load average 2.3, a 1.75 s process start) it printed 55.4 minutes of latency
+        // (lower = upper bound, as min = max repetitions) + 1.2 of accuracy, plus dataset preparation
+        // and profiling. Not yet verified by running the study.
         timing: {
           warmupRuns: 1, warmupSeconds: 0.5, minRuns: 2, minSeconds: 0.5, minRepetitions: 3, maxRepetitions: 3,
           cellBudgetSeconds: 50, warmup: { maxSeconds: 1 },
