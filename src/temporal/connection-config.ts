@@ -87,7 +87,10 @@ export function explainConnectionError(target: TemporalTarget, err: unknown): In
     hint = 'nothing accepted the connection: is the server running there? (TEMPORAL_ADDRESS, or `dnnbench dev-server`)';
   } else if (/H2NotNegotiated|alpn/i.test(raw)) {
     hint = 'the TLS endpoint did not negotiate HTTP/2 (ALPN h2): a TLS proxy in front of Temporal must offer h2';
-  } else if (/reset|handshake|certificate|UnknownIssuer|BadCertificate|tls|transport error|deadline/i.test(raw)) {
+  } else if (/reset|handshake|certificate|UnknownIssuer|BadCertificate|tls|transport error|deadline/i.test(raw)
+    // Under TLS 1.3 a server refusing the client's certificate alerts after the client thinks the
+    // handshake is done, so the client may only see the connection closed under its first call.
+    || (tls && /connection closed|operation was canceled/i.test(raw))) {
     hint = tls
       ? 'the TLS handshake failed: check TEMPORAL_TLS_SERVER_CA_CERT_PATH (the CA that signed the server), TEMPORAL_TLS_SERVER_NAME, and for mTLS TEMPORAL_TLS_CLIENT_CERT_PATH/KEY_PATH (a certificate the server\'s CA signed)'
       : 'the server may require TLS: set TEMPORAL_TLS=true (and TEMPORAL_TLS_* for certificates)';

@@ -6,7 +6,15 @@ import { ROOT } from './cli.js';
 
 /** A real Temporal dev server on a free port with its own db file, restartable on the same port. */
 export async function devServer(dbFile: string, port?: number): Promise<DevServer> {
-  return startDevServer({ port: port ?? await freePort(), uiPort: await freePort(), dbFile });
+  // A free port can be taken between our probe and the server's bind (CI once saw "bind: address
+  // already in use"), so a server on ports we picked gets two more tries on fresh ones.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDevServer({ port: port ?? await freePort(), uiPort: await freePort(), dbFile });
+    } catch (err) {
+      if (port !== undefined || attempt === 3) throw err;
+    }
+  }
 }
 
 export interface WorkerProcess {

@@ -41,6 +41,10 @@ test('connection errors are explained in our words', () => {
     /cannot connect to Temporal at 127\.0\.0\.1:1.*nothing accepted the connection/);
   const tls = temporalTarget(undefined, { TEMPORAL_ADDRESS: 'h:7233', TEMPORAL_TLS: 'true' });
   assert.match(explainConnectionError(tls, new Error('transport error: connection reset')).message, /TLS handshake failed: check TEMPORAL_TLS_SERVER_CA_CERT_PATH/);
+  // What a worker without a client certificate saw once in CI (TLS 1.3: the refusal came after the handshake).
+  const closed = 'Failed to call GetSystemInfo: code: \'The operation was cancelled\', message: "operation was canceled", source: tonic::transport::Error(Transport, hyper::Error(Canceled, "connection closed"))';
+  assert.match(explainConnectionError(tls, new Error(closed)).message, /TLS handshake failed/);
+  assert.doesNotMatch(explainConnectionError(plain, new Error(closed)).message, /TLS/);
 });
 
 test('queues are pinned to hardware by their kind prefix', () => {
