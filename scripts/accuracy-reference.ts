@@ -14,6 +14,7 @@ import { parseArgs, promisify } from 'node:util';
 import { resolveModel } from '../src/study/catalog.js';
 import { dataDir, kitDir, PROJECT_ROOT } from '../src/config/settings.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
+import { codeVersion } from '../src/host/code-version.js';
 import { describeDevice } from '../src/host/describe-device.js';
 import { probeHost } from '../src/host/probe-host.js';
 import { runtimeFacts } from '../src/runtime/registry.js';
@@ -39,7 +40,7 @@ const { dir: datasetDir, manifest } = await prepareDataset({
   images: await kitImages(kit, set), geometry: { resize: 256, crop: 224 }, resizeFilter: 'linear',
   labelSource: `${kit}/manifest.json`, cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
 });
-const device = describeDevice('cpu', await probeHost(), runtimeFacts().onnxruntime);
+const device = describeDevice('cpu', await probeHost(), runtimeFacts().onnxruntime, {}, codeVersion());
 const vnni = device.cpu_simd_flags.some((f) => /vnni/i.test(f));
 const python = await referencePython();
 

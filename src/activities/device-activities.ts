@@ -4,9 +4,11 @@ import path from 'node:path';
 import { Context, heartbeat } from '@temporalio/activity';
 import type { ResolvedModel } from '../study/catalog.js';
 import { readShard } from '../prepare/arrow-shards.js';
+import { codeVersion } from '../host/code-version.js';
 import { describeDevice } from '../host/describe-device.js';
 import type { DeviceLock } from '../host/device-lock.js';
 import type { HostFacts } from '../host/probe-host.js';
+import { classifierSessionSettings } from '../runtime/classifier.js';
 import { deviceRuntime, inProcessRuntime, providerColumn, runtimeFacts } from '../runtime/registry.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
 import { evaluateAccuracy, type AccuracyProgress } from '../accuracy/evaluate-accuracy.js';
@@ -54,9 +56,15 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
   const shardCacheOptions = (onShard?: (done: number, total: number) => void): ShardCacheOptions =>
     ({ cacheDir: path.join(deps.dataDir, 'cache', 'shards'), localRoot: deps.dataDir, onShard });
   return {
-    async describeDevice(req: { device: string; outDir: string }): Promise<DeviceCell> {
+    /** The host, and the settings its latency sessions use (`runtime`, `provider`, `threads` of the spec's device; absent in histories older than them). */
+    async describeDevice(req: { device: string; outDir: string } & Partial<DeviceRuntime>): Promise<DeviceCell> {
       const file = cellPath(localPathOf(req.outDir, 'results'), 'devices', req.device);
-      const cell = describeDevice(req.device, deps.host, runtimeFacts().onnxruntime);
+      const provider = req.provider ?? 'cpu';
+      // trtexec sets its own session in its own process (src/runtime/trtexec.ts): only the tool is named.
+      const settings = providerColumn({ ...req, provider }) === 'trtexec'
+        ? { runtime: 'trtexec' }
+        : { runtime: 'onnxruntime', ...classifierSessionSettings({ provider, threads: req.threads }) };
+      const cell = describeDevice(req.device, deps.host, runtimeFacts().onnxruntime, settings, codeVersion());
       await writeCell(file, cell);
       return cell;
     },

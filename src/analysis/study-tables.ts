@@ -3,6 +3,8 @@ import { readAllCells } from '../results/cells.js';
 import type { LatencyCell, ModelCell } from '../results/cell-types.js';
 import { SCHEMA_VERSION, STUDY_TABLE_NAMES, type StudyTableName, type TableRow } from '../results/schema.js';
 import { writeTable } from '../results/write-table.js';
+import { studyProvenance } from '../results/study-provenance.js';
+import { codeVersion } from '../host/code-version.js';
 import { timingBelowSpec } from '../study/timing-minimums.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import { analyzeStudy } from './analyze.js';
@@ -31,6 +33,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
       ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length,
       cells_done: accuracy.length + latency.length,
       ...(timing ? { timing_below_spec: timingBelowSpec(timing), timing_reason: timing.reason ?? null } : {}),
+      ...studyProvenance(devices, repetitions, codeVersion()),
     }],
     fits,
     frontiers,

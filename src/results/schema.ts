@@ -54,6 +54,11 @@ export const STUDY_TABLES = {
     cpu_simd_flags: 'utf8_list', memory_bytes: 'int64', gpu_name: nullable('utf8'), gpu_driver: nullable('utf8'),
     gpu_memory_bytes: nullable('int64'), jetson_model: nullable('utf8'), node_version: 'utf8', onnxruntime_version: 'utf8',
     onnxruntime_backends: 'utf8_list',
+    // Provenance (absent from devices described before it): the CPU's identity and core layout, the
+    // session settings the timings ran with (JSON), and the code that measured.
+    cpu_vendor: optional('utf8'), cpu_family: optional('int32'), cpu_model_number: optional('int32'), cpu_stepping: optional('int32'),
+    cpu_physical_cores: optional('int32'), cpu_threads_per_core: optional('int32'), cpu_packages: optional('int32'),
+    runtime_settings: optional('utf8'), dnnbench_version: optional('utf8'), git_commit: optional('utf8'), git_dirty: optional('bool'),
   },
   accuracy: {
     model_id: 'utf8', device: 'utf8', n_images: 'int32', n_failed: 'int32', n_non_finite: 'int32', top1: 'float64',
@@ -94,6 +99,11 @@ export const STUDY_TABLES = {
     study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
     cells_expected: 'int32', cells_done: 'int32', failures: 'utf8_list', missing_cells: 'utf8_list',
     timing_below_spec: optional('utf8_list'), timing_reason: optional('utf8'),
+    // Provenance: the code that ran the study (its control side), each device in one line, and how
+    // loaded the hosts were while the latency repetitions ran (latency_repetitions.parquet).
+    dnnbench_version: optional('utf8'), git_commit: optional('utf8'), git_dirty: optional('bool'), device_provenance: optional('utf8_list'),
+    host_load_avg_median: optional('float64'), host_load_avg_max: optional('float64'), host_steal_fraction_median: optional('float64'),
+    host_other_cores_median: optional('float64'),
   },
   // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
   fits: {

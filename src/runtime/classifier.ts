@@ -6,7 +6,7 @@ import os from 'node:os';
 import { InputError } from '../errors.js';
 import type { ModelOutput, Preprocessing } from '../study/study-spec.js';
 import { fromFloat16Bits, normaliseCrops, toFloat16Bits, type InputDtype } from '../inputs/normalise.js';
-import type { ExecutionProvider, InProcessRuntime, ModelHandle, Tensor } from './runtime.js';
+import type { ExecutionProvider, InProcessRuntime, ModelHandle, OpenOptions, Tensor } from './runtime.js';
 
 /** How a benchmark opens a model: the device's provider and threads. */
 export interface ClassifierOptions {
@@ -39,14 +39,27 @@ export function intraOpThreads(requested?: number): number {
 }
 
 /**
- * Opens a model as the benchmarks run it: all graph optimisations, ops one after another, and the
- * given intra-op threads. A file the runtime cannot load is an input error naming the file.
+ * The session settings a benchmark runs a model with, every one named (results record them,
+ * devices.parquet `runtime_settings`): all graph optimisations, ops one after another, the given
+ * intra-op threads; spinning and the CPU memory arena as onnxruntime's defaults (on) unless asked.
+ */
+export function classifierSessionSettings(opts: ClassifierOptions): Required<Pick<OpenOptions, 'provider' | 'threads' | 'interOpThreads' | 'executionMode' | 'graphOptimization' | 'spinning'>> & { cpuMemArena: boolean } {
+  return {
+    provider: opts.provider, threads: intraOpThreads(opts.threads), interOpThreads: 1, executionMode: 'sequential',
+    graphOptimization: 'all', spinning: opts.spinning ?? true,
+    // Never changed by dnnbench: stated so a reader need not know onnxruntime's default.
+    cpuMemArena: true,
+  };
+}
+
+/**
+ * Opens a model as the benchmarks run it (classifierSessionSettings). A file the runtime cannot
+ * load is an input error naming the file.
  */
 export async function openClassifier(runtime: InProcessRuntime, modelPath: string, opts: ClassifierOptions): Promise<Classifier> {
-  const threads = intraOpThreads(opts.threads);
-  const handle = await runtime.open(modelPath, {
-    provider: opts.provider, threads, interOpThreads: 1, executionMode: 'sequential', graphOptimization: 'all', spinning: opts.spinning,
-  });
+  const { cpuMemArena: _arena, ...session } = classifierSessionSettings(opts);
+  const threads = session.threads;
+  const handle = await runtime.open(modelPath, session);
   try {
     const input = handle.inputs[0];
     const output = handle.outputs[0];

@@ -161,7 +161,9 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
     const progressOf = deviceOf(device.queue)!;
     const onDevice = proxyActivities<DeviceActivities>(deviceProbeOptions(device.queue, spec.deviceDeadline));
     try {
-      await onDevice.describeDevice({ device: device.queue, outDir: spec.out });
+      await onDevice.describeDevice({
+        device: device.queue, outDir: spec.out, runtime: device.runtime, provider: device.provider, threads: device.threads,
+      });
     } catch (err) {
       if (!isDeviceAbsent(err)) throw err;
       progressOf.state = 'gone';

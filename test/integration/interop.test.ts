@@ -5,14 +5,16 @@
  * held to the same definitions by test/unit/schema-doc.test.ts).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { analyzeStudy } from '../../src/analysis/analyze.js';
 import { readAllCells } from '../../src/results/cells.js';
+import type { DeviceCell, RepetitionCell } from '../../src/results/cell-types.js';
+import { deviceProvenanceLine } from '../../src/results/study-provenance.js';
 import { columnOf, SCHEMA_VERSION, STUDY_TABLE_NAMES, STUDY_TABLES, type ColumnType, type StudyTableName } from '../../src/results/schema.js';
 import { freePort } from '../../src/temporal/dev-server.js';
 import { KIT, ROOT, runCli } from '../helpers/cli.js';
@@ -35,12 +37,31 @@ const DUCK_TYPES: Record<ColumnType, string> = {
   int32_list: 'INTEGER[]', float64_list: 'DOUBLE[]',
 };
 
+/** The study row's provenance, from git, package.json and the repetition cells (device lines: test/unit/study-provenance.test.ts). */
+async function expectedProvenance(devices: DeviceCell[], repetitions: RepetitionCell[]): Promise<Row> {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  const kept = repetitions.filter((r) => !r.discarded);
+  const mid = (v: number[]) => {
+    if (!v.length) return null;
+    const s = [...v].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  return {
+    dnnbench_version: JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')).version,
+    git_commit: git('rev-parse', 'HEAD'), git_dirty: git('status', '--porcelain', '--untracked-files=no') !== '',
+    device_provenance: devices.map(deviceProvenanceLine).sort(),
+    host_load_avg_median: mid(kept.map((r) => r.load_avg_start)), host_load_avg_max: kept.length ? Math.max(...kept.map((r) => r.load_avg_start)) : null,
+    host_steal_fraction_median: mid(kept.map((r) => r.steal_fraction)), host_other_cores_median: mid(kept.map((r) => r.other_cores)),
+  };
+}
+
 /** What each table should hold, derived from the cell files (and the summary the study passed). */
 async function expectedTables(out: string, summary: Row): Promise<Record<StudyTableName, Row[]>> {
   const models = await readAllCells(out, 'models');
   const devices = await readAllCells(out, 'devices');
   const accuracy = await readAllCells(out, 'accuracy');
   const latency = await readAllCells(out, 'latency');
+  const repetitions = await readAllCells(out, 'latency_repetitions');
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   return {
     models,
@@ -48,14 +69,17 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
     devices,
     accuracy,
     latency,
-    latency_repetitions: await readAllCells(out, 'latency_repetitions'),
+    latency_repetitions: repetitions,
     // run_index counts within each repetition when the cell has them.
     latency_samples: latency.flatMap((c) => (c.samples_ms ?? []).map((ms, i) => {
       const rep = c.samples_repetition?.[i];
       const run_index = rep === undefined ? i : c.samples_repetition!.slice(0, i).filter((r) => r === rep).length;
       return { model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index, latency_ms: ms, repetition: rep ?? null };
     })),
-    study: [{ ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length, cells_done: accuracy.length + latency.length }],
+    study: [{
+      ...summary, schema_version: SCHEMA_VERSION, models: models.length, devices: devices.length, cells_done: accuracy.length + latency.length,
+      ...await expectedProvenance(devices, repetitions),
+    }],
     fits,
     frontiers,
   };

@@ -133,9 +133,14 @@ test('this host probed and described: the devices table\'s values come from the 
   assert.equal(host.jetsonModel, null);
   // Plain data: what the latency cell's process receives over IPC is the same object.
   assert.deepEqual(structuredClone(host), host);
-  const d = describeDevice('cpu-test', host, { version: '1.2.3', backends: ['cpu'] });
+  const d = describeDevice('cpu-test', host, { version: '1.2.3', backends: ['cpu'] }, { threads: 2 }, { version: '9.9.9', gitCommit: 'abc', gitDirty: false });
   assert.deepEqual([d.device, d.cpu_model, d.cpu_cores, d.cpu_simd_flags, d.onnxruntime_version, d.onnxruntime_backends],
     ['cpu-test', host.cpu.model, os.availableParallelism(), host.cpu.simdFlags, '1.2.3', ['cpu']]);
+  // Provenance: the CPUID identity as /proc/cpuinfo prints it, the settings and the code as given.
+  const field = (name: string) => cpuinfo.match(new RegExp(`^${name}\\s*:\\s*(\\d+)`, 'm'))?.[1];
+  assert.equal(d.cpu_family, field('cpu family') === undefined ? null : Number(field('cpu family')));
+  assert.equal(d.cpu_stepping, field('stepping') === undefined ? null : Number(field('stepping')));
+  assert.deepEqual([JSON.parse(d.runtime_settings), d.dnnbench_version, d.git_commit], [{ threads: 2 }, '9.9.9', 'abc']);
   assert.equal(d.gpu_name, host.gpus[0]?.name ?? null);
 });
 
