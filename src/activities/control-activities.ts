@@ -109,6 +109,7 @@ export function createControlActivities(deps: ControlActivityDeps) {
           // Catalogs give percentages; results hold fractions.
           published_top1: published?.top1 != null ? published.top1 / 100 : null,
           published_top5: published?.top5 != null ? published.top5 / 100 : null,
+          published_source: published?.source ?? null,
           weights: model.weights ?? 'pretrained',
         };
         await writeCell(file, cell);

@@ -20,6 +20,7 @@ import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
 import { discoverPowerSampler } from '../latency/power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
+import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
 import { isDisturbed, startReading } from '../host/host-noise.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
@@ -109,6 +110,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           threads: result.threads, provider: providerColumn(req), dataset: req.dataset.name,
           resize_filter: manifest.resizeFilter, seconds: (performance.now() - started) / 1000,
           rebatched: result.rebatched, resumed_from_shard: result.resumedFromShard, attempt: ctx.info.attempt,
+          ...accuracyProvenance({ n_images: result.n, top1: result.top1, top5: result.top5 }),
         };
         await writeCell(file, cell);
         return cell;

@@ -1,3 +1,4 @@
+import { lawsByDevice } from './accuracy-basis.js';
 import { accuracyFits } from './fit-accuracy.js';
 import { memoryFits, powerFits } from './fit-memory-power.js';
 import { opsTimeFits } from './fit-ops-time.js';
@@ -10,7 +11,11 @@ export interface Analysis {
   frontiers: FrontierRow[];
 }
 
-/** Every fit of SPEC §3 from a study's models, accuracy and latency rows; pure, never throws on thin data. */
+/**
+ * Every fit of SPEC §3 from a study's models, accuracy and latency rows; pure, never throws on
+ * thin data. The accuracy laws and frontiers of each device read one accuracy basis
+ * (lawAccuracy): published top-1 when every model of the device has one, measured otherwise.
+ */
 export function analyzeStudy(input: AnalysisInput): Analysis {
   const sorted: AnalysisInput = {
     models: input.models,
@@ -18,9 +23,10 @@ export function analyzeStudy(input: AnalysisInput): Analysis {
     // Stable output whatever order the cells were read in: by device, batch, model.
     latency: [...input.latency].sort((a, b) => a.device.localeCompare(b.device) || Number(a.batch_size) - Number(b.batch_size) || a.model_id.localeCompare(b.model_id)),
   };
-  const points = joinPoints(sorted);
-  const acc = accuracyFits(points);
-  const dens = densityAndModelFrontiers(sorted);
+  const laws = lawsByDevice(sorted);
+  const points = joinPoints(sorted, laws);
+  const acc = accuracyFits(points, laws);
+  const dens = densityAndModelFrontiers(sorted.models, laws);
   return {
     fits: [...opsTimeFits(points), ...acc.fits, ...memoryFits(points), ...powerFits(points), ...dens.fits],
     frontiers: [...acc.frontiers, ...dens.frontiers],

@@ -1,15 +1,17 @@
 import type { TableRow } from '../results/schema.js';
+import type { LawAccuracy } from './accuracy-basis.js';
 
 /**
  * What the fits read: the columns of the models, accuracy and latency tables they use. Cells and
  * rows read back from Parquet (src/report/read-tables.ts) both have them.
  */
-export type ModelInput = Pick<TableRow<'models'>, 'model_id' | 'params' | 'weight_bytes' | 'flops'>;
+export type ModelInput = Pick<TableRow<'models'>, 'model_id' | 'params' | 'weight_bytes' | 'flops' | 'published_top1' | 'published_source'>;
 
-export type AccuracyInput = Pick<TableRow<'accuracy'>, 'model_id' | 'device' | 'top1'>;
+export type AccuracyInput = Pick<TableRow<'accuracy'>, 'model_id' | 'device' | 'top1' | 'n_images'>;
 
 export type LatencyInput = Pick<TableRow<'latency'>,
-  'model_id' | 'device' | 'batch_size' | 'status' | 'per_image_ms' | 'images_per_s' | 'rss_peak_bytes' | 'power_avg_w' | 'energy_per_image_j' | 'power_note'>;
+  'model_id' | 'device' | 'batch_size' | 'status' | 'per_image_ms' | 'images_per_s' | 'rss_peak_bytes' | 'power_avg_w' | 'energy_per_image_j' | 'power_note'
+  | 'rss_before_bytes' | 'isolation'>;
 
 export interface AnalysisInput {
   models: ModelInput[];
@@ -25,10 +27,14 @@ export interface Point {
   gflops: number;
   mparams: number;
   weight_bytes: number;
+  /** On the basis of the device's laws (lawAccuracy); null when that basis has no figure for the model. */
   top1: number | null;
   per_image_ms: number | null;
   images_per_s: number | null;
   rss_peak_bytes: number | null;
+  /** Before the session: in a cell's own process (`isolation` 'process') the process's baseline before any model. */
+  rss_before_bytes: number | null;
+  isolation: 'process' | 'worker' | null;
   power_avg_w: number | null;
   energy_per_image_j: number | null;
   power_note: string | null;
@@ -40,10 +46,9 @@ const finite = (v: unknown): number | null => {
   return n !== null && Number.isFinite(n) ? n : null;
 };
 
-/** Joins ok latency rows with their model and accuracy; rows of unknown models are left out. */
-export function joinPoints(input: AnalysisInput): Point[] {
+/** Joins ok latency rows with their model and the top-1 of their device's laws; rows of unknown models are left out. */
+export function joinPoints(input: AnalysisInput, laws: ReadonlyMap<string, LawAccuracy>): Point[] {
   const models = new Map(input.models.map((m) => [m.model_id, m]));
-  const top1 = new Map(input.accuracy.map((a) => [`${a.device}\u0000${a.model_id}`, finite(a.top1)]));
   const points: Point[] = [];
   for (const l of input.latency) {
     const m = models.get(l.model_id);
@@ -51,8 +56,9 @@ export function joinPoints(input: AnalysisInput): Point[] {
     points.push({
       model_id: l.model_id, device: l.device, batch_size: l.batch_size,
       gflops: m.flops / 1e9, mparams: m.params / 1e6, weight_bytes: m.weight_bytes,
-      top1: top1.get(`${l.device}\u0000${l.model_id}`) ?? null,
+      top1: laws.get(l.device)?.byModel.get(l.model_id)?.top1 ?? null,
       per_image_ms: finite(l.per_image_ms), images_per_s: finite(l.images_per_s), rss_peak_bytes: finite(l.rss_peak_bytes),
+      rss_before_bytes: finite(l.rss_before_bytes), isolation: l.isolation ?? null,
       power_avg_w: finite(l.power_avg_w), energy_per_image_j: finite(l.energy_per_image_j), power_note: l.power_note ?? null,
     });
   }

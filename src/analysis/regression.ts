@@ -54,6 +54,20 @@ export function leaveOneOut(x: readonly number[], y: readonly number[]): (number
   });
 }
 
+/**
+ * Each point's leverage in a line fit, the diagonal of the hat matrix: h_i = 1/n + (x_i − x̄)²/Sxx.
+ * They sum to 2; a point far from the others in x has h near 1 and the line passes near it
+ * whatever its y. Null when every x is the same (no line).
+ */
+export function leverages(x: readonly number[]): number[] | null {
+  const n = x.length;
+  if (n < 2) return null;
+  const mx = mean(x);
+  const sxx = x.reduce((s, v) => s + (v - mx) ** 2, 0);
+  if (!(sxx > 1e-24 * Math.max(1, mx * mx) * n)) return null;
+  return x.map((v) => 1 / n + (v - mx) ** 2 / sxx);
+}
+
 /** Sample standard deviation / mean; null with fewer than two values or a zero mean. */
 export function coefficientOfVariation(v: readonly number[]): number | null {
   if (v.length < 2) return null;

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { readAllCells } from '../results/cells.js';
-import type { LatencyCell, ModelCell } from '../results/cell-types.js';
+import type { LatencyCell } from '../results/cell-types.js';
 import { SCHEMA_VERSION, STUDY_TABLE_NAMES, type StudyTableName, type TableRow } from '../results/schema.js';
 import { writeTable } from '../results/write-table.js';
 import { studyProvenance } from '../results/study-provenance.js';
 import { codeVersion } from '../host/code-version.js';
 import { timingBelowSpec } from '../study/timing-minimums.js';
 import type { TimingSpec } from '../study/study-spec.js';
+import { accuracyProvenance } from './accuracy-provenance.js';
 import { analyzeStudy } from './analyze.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
@@ -19,13 +20,14 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const latency = await readAllCells(outDir, 'latency');
   const repetitions = await readAllCells(outDir, 'latency_repetitions');
   const timing = timingOf(summary.spec_json);
-  const { fits, frontiers } = analyzeStudy({ models, accuracy: [...accuracy, ...publishedAccuracy(models, latency)], latency });
+  const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {
     models: models.map(({ by_op_type: _ops, ...m }) => m),
     model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
     devices,
-    accuracy,
+    // Cells written before accuracy provenance get it here, from their own counts.
+    accuracy: accuracy.map((a) => (a.basis ? a : { ...a, ...accuracyProvenance(a) })),
     latency: latency.map(({ samples_ms: _samples, samples_repetition: _reps, ...l }) => l),
     latency_repetitions: repetitions.map(({ samples_ms: _samples, measurement: _m, ...r }) => r),
     latency_samples: latency.flatMap(sampleRows),
@@ -67,20 +69,4 @@ function sampleRows(c: LatencyCell): TableRow<'latency_samples'>[] {
 function timingOf(specJson: string): TimingSpec | undefined {
   const timing = (JSON.parse(specJson) as { timing?: TimingSpec }).timing;
   return timing && typeof timing.minRepetitions === 'number' ? timing : undefined;
-}
-
-/**
- * Random-weight architectures (tools/export) are never evaluated for accuracy; the accuracy fits
- * and frontiers use their published top-1 instead, on every device that timed them. models.parquet
- * says which (`weights` = 'random'); accuracy.parquet only ever holds measured figures.
- */
-function publishedAccuracy(models: ModelCell[], latency: LatencyCell[]): { model_id: string; device: string; top1: number }[] {
-  const random = new Map(models.filter((m) => m.weights === 'random' && m.published_top1 !== null).map((m) => [m.model_id, m.published_top1!]));
-  const seen = new Set<string>();
-  return latency.filter((l) => random.has(l.model_id)).flatMap((l) => {
-    const key = `${l.device}\u0000${l.model_id}`;
-    if (seen.has(key)) return [];
-    seen.add(key);
-    return [{ model_id: l.model_id, device: l.device, top1: random.get(l.model_id)! }];
-  });
 }

@@ -104,12 +104,24 @@ function table(rows: CompareRow[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
+/**
+ * How far apart the runs are whatever the intervals say: wide intervals make "within noise" cheap,
+ * so the reader also sees the median move and how many cells moved by more than 10% and 20%.
+ */
+function spread(rows: CompareRow[]): string {
+  const moves = rows.map((r) => Math.abs(Math.log(r.ratio))).sort((a, b) => a - b);
+  const mid = moves.length % 2 ? moves[(moves.length - 1) / 2]! : (moves[moves.length / 2 - 1]! + moves[moves.length / 2]!) / 2;
+  const beyond = (f: number) => rows.filter((r) => r.ratio > 1 + f || r.ratio < 1 / (1 + f)).length;
+  return `Median move ${((Math.exp(mid) - 1) * 100).toFixed(1)}% (|B/A − 1| on a log scale); ${beyond(0.1)} of ${rows.length} cells moved more than 10%, ${beyond(0.2)} more than 20%.`;
+}
+
 function summary(rows: CompareRow[], minChange: number): string {
   const count = (v: CompareRow['verdict']) => rows.filter((r) => r.verdict === v).length;
   const bases = [...new Set(rows.map((r) => r.basis).filter((b) => b !== null))];
   return [
     `${rows.length} cells: ${count('faster') + count('slower')} significant (${count('faster')} faster, ${count('slower')} slower), ${count('within noise')} within noise` +
       (count('no interval') ? `, ${count('no interval')} without an interval` : '') + '.',
+    ...(rows.length ? [spread(rows)] : []),
     `B/A below 1: B is faster. Significant: the 95% interval of B/A excludes 1 and B/A is at least ${(minChange * 100).toFixed(1)}% from 1; anything else is within noise.`,
     ...bases.map((b) => `Intervals from ${BASIS_NOTE[b]}`),
   ].join('\n');

@@ -82,6 +82,17 @@ program.command('report <resultsDir>')
   // Loaded on use: vega is large, and `study` and `worker` never need it.
   .action(async (dir: string, opts: { out?: string }) => (await import('./report-command.js')).reportCommand(dir, opts));
 
+program.command('tables <resultsDir>')
+  .description('rebuild a finished study\'s Parquet tables from its cells with this version (new columns and fits without measuring again)')
+  .action(async (dir: string) => (await import('./tables-command.js')).tablesCommand(dir));
+
+program.command('findings <resultsDir>')
+  .description('decide each finding of Canziani et al. 2016 and Bianco et al. 2018 from a study\'s Parquet (reproduced, contradicted, inconclusive, untestable) and write <resultsDir>/findings.md')
+  .option('--out <file>', 'where to write it (default <resultsDir>/findings.md)')
+  .action(async (dir: string, opts: { out?: string }) => {
+    process.stdout.write(`${await (await import('../findings/write-findings.js')).writeFindings(dir, opts.out)}\n`);
+  });
+
 program.command('compare <resultsA> <resultsB>')
   .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% interval, significant or within noise')
   .option('--json', 'print the rows as JSON')

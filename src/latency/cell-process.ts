@@ -24,7 +24,8 @@ export type ChildMessage = { progress: true } | { result: CellMeasurement } | { 
  * that earlier cells leave no trace in it. Memory above all: after VGG-19 and ConvNeXt-T cells, a
  * SqueezeNet 1.1 cell measured in the same process peaked at 388 MB against 184 MB in its own
  * (the allocator keeps what the large models freed; `npm run bench:isolation`), and the memory
- * fit reads those peaks (papers preset: m0 804 → 309 MB, docs/studies/epyc-2vcpu-avx512). Every
+ * fit reads those peaks (papers preset: m0 804 → 309 MB in the two runs of 2026-11-24, `git show
+ * 28a7b54:docs/studies/epyc-2vcpu-avx512/README.md`). Every
  * cell also starts from the same process state. Costs under a second per cell
  * (0.7 s here: Node, onnxruntime, the shard, the session).
  * `onProgress` fires as the child reports; `signal` kills the child.

@@ -13,7 +13,7 @@ type Rows = Record<string, Cell>[];
 const FIGURES: readonly LatencyFigure[] = ['p50_ms', 'per_image_ms', 'images_per_s'];
 
 /** A latency figure as `value [low, high]`, with its cell's verdict; the bare value for cells without either (older studies). */
-function figureCell(value: number | null, interval: Interval | null, verdict: Pick<LatencyRow, 'stability' | 'stability_reason'>): Cell {
+export function figureCell(value: number | null, interval: Interval | null, verdict: Pick<LatencyRow, 'stability' | 'stability_reason'>): Cell {
   if (value === null) return null;
   if (!interval && verdict.stability === null) return value;
   return {

@@ -6,8 +6,8 @@ import { compile, type TopLevelSpec } from 'vega-lite';
  * figures are static SVG, so it opens anywhere without JavaScript or network.
  */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  // Model ids are long (squeezenet1.1_caffe2_fp16_winml): legends show them whole.
-  const withConfig = { ...spec, config: { legend: { labelLimit: 320 }, ...spec.config } } as TopLevelSpec;
+  // No legend is cut short: every entry (0: no limit on their number) and every label whole (0: no width limit).
+  const withConfig = { ...spec, config: { legend: { labelLimit: 0, symbolLimit: 0 }, ...spec.config } } as TopLevelSpec;
   const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: 'none', logLevel: vega.Warn });
   try {
     return await view.toSVG();

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-file.js';
-import { deviceData } from './chart-data.js';
+import { deviceData, studyFamilies, type DeviceData } from './chart-data.js';
 import { deviceCharts, type Chart } from './charts.js';
+import { deviceFolder, writeFigureCsvs } from './figure-csv.js';
 import { esc, page, sortableTable, type Cell } from './html.js';
 import { fitTableRows, frontierTableRows, latencyTableRows } from './latency-cells.js';
 import { loadStudy, type StudyData } from './load-study.js';
 import { renderSvg } from './render-svg.js';
+import { accuracyBasesTable, realTimeTable, timeByBatchTable, type ReportTable } from './report-tables.js';
 
 type Rows = Record<string, Cell>[];
 
@@ -40,9 +42,36 @@ function stabilityCounts(s: StudyData): string | null {
   return [...counts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b)).map(([v, n]) => `${n} ${v}`).join(', ');
 }
 
-async function figure(c: Chart): Promise<string> {
+/** A figure's or table's CSV, as a link relative to the report. */
+const dataLink = (d: DeviceData, name: string): string => {
+  const href = `figures/${deviceFolder(d.device)}/${name}.csv`;
+  return `<a href="${esc(href)}">${esc(href)}</a>`;
+};
+
+async function figure(d: DeviceData, c: Chart): Promise<string> {
   const svg = await renderSvg(c.spec);
-  return `<figure id="${esc(c.id)}" class="chart">${svg}<figcaption><b>${esc(c.title)}.</b> ${esc(c.caption)}</figcaption></figure>`;
+  return `<figure id="${esc(c.id)}" class="chart">${svg}<figcaption><b>${esc(c.title)}.</b> ${esc(c.caption)} Data: ${dataLink(d, c.name)}.</figcaption></figure>`;
+}
+
+function table(d: DeviceData, slug: string, t: ReportTable): string {
+  return `<h3 id="${esc(`${slug}-${t.name}`)}">${esc(t.title)}</h3>\n<p>${esc(t.note)} Data: ${dataLink(d, t.name)}.</p>\n${sortableTable(`t-${slug}-${t.name}`, t.rows, t.columns)}`;
+}
+
+/**
+ * One device's section: its figures, then its tables (accuracy on both bases, time by batch, real
+ * time); every figure's and table's data is written to `<figuresDir>/<device>/<name>.csv`.
+ */
+async function deviceSection(s: StudyData, d: DeviceData, figuresDir: string): Promise<{ html: string; charts: number }> {
+  const figs = deviceCharts(d, studyFamilies(s));
+  const tables = [accuracyBasesTable(s, d), timeByBatchTable(s, d), realTimeTable(d)];
+  await writeFigureCsvs(figuresDir, d.device, [...figs, ...tables].map((f) => ({ name: f.name, table: f.table })));
+  const slug = d.device.replace(/[^A-Za-z0-9_-]/g, '_');
+  const html = [
+    `<h2 id="device-${esc(d.device)}">${esc(d.device)}</h2>`,
+    `<div class="charts">\n${(await Promise.all(figs.map((c) => figure(d, c)))).join('\n')}\n</div>`,
+    ...tables.map((t) => table(d, slug, t)),
+  ].join('\n');
+  return { html, charts: figs.length };
 }
 
 /** Every number of the study, one sortable table per Parquet table (raw samples summarized by latency). */
@@ -58,16 +87,21 @@ function numbers(s: StudyData): string {
   return tables.map(([id, title, rows]) => `<h3 id="table-${id}">${esc(title)}</h3>\n${sortableTable(`t-${id}`, rows)}`).join('\n');
 }
 
-/** Writes `<resultsDir>/report.html` (or `out`): the papers' figures per device as inline SVG, then every number. */
-export async function writeReport(resultsDir: string, out?: string): Promise<{ file: string; charts: number }> {
+/**
+ * Writes `<resultsDir>/report.html` (or `out`): the papers' figures and tables per device as inline
+ * SVG and HTML, then every number; and beside it `figures/<device>/<name>.csv`, each figure's and
+ * table's data.
+ */
+export async function writeReport(resultsDir: string, out?: string): Promise<{ file: string; charts: number; figuresDir: string }> {
   const s = await loadStudy(resultsDir);
-  const models = s.models.map((m) => m.model_id).sort();
+  const file = path.resolve(out ?? path.join(resultsDir, 'report.html'));
+  const figuresDir = path.join(path.dirname(file), 'figures');
   const sections: string[] = [];
   let charts = 0;
   for (const d of deviceData(s)) {
-    const figs = deviceCharts(d, models);
-    charts += figs.length;
-    sections.push(`<h2 id="device-${esc(d.device)}">${esc(d.device)}</h2>\n<div class="charts">\n${(await Promise.all(figs.map(figure))).join('\n')}\n</div>`);
+    const section = await deviceSection(s, d, figuresDir);
+    charts += section.charts;
+    sections.push(section.html);
   }
   const id = String(s.study?.study_id ?? path.basename(path.resolve(resultsDir)));
   const body = [
@@ -77,7 +111,6 @@ export async function writeReport(resultsDir: string, out?: string): Promise<{ f
 <i>value [low, high]</i>; hover one for its cell's stability verdict and why. A cell marked ⚠ is not <i>stable</i>: noisy, drifting or
 disturbed by the host (docs/SCHEMA.md, latency.parquet).</p>`, numbers(s),
   ].join('\n');
-  const file = path.resolve(out ?? path.join(resultsDir, 'report.html'));
   await writeFileAtomic(file, page(`dnnbench ${id}`, body));
-  return { file, charts };
+  return { file, charts, figuresDir };
 }

@@ -47,6 +47,7 @@ export const STUDY_TABLES = {
     input_name: 'utf8', input_dtype: 'utf8', input_shape: 'utf8', fixed_batch: nullable('int32'),
     resize: 'int32', crop: 'int32', num_classes: 'int32', preprocessing: 'utf8', preprocessing_source: 'utf8',
     published_top1: nullable('float64'), published_top5: nullable('float64'), weights: oneOf('pretrained', 'random'),
+    published_source: optional('utf8'),
   },
   model_ops: { model_id: 'utf8', op_type: 'utf8', count: 'int32', macs: 'int64', flops: 'int64' },
   devices: {
@@ -64,6 +65,9 @@ export const STUDY_TABLES = {
     model_id: 'utf8', device: 'utf8', n_images: 'int32', n_failed: 'int32', n_non_finite: 'int32', top1: 'float64',
     top5: 'float64', batch_size: 'int32', threads: 'int32', provider: 'utf8', dataset: 'utf8', resize_filter: 'utf8', seconds: 'float64',
     rebatched: optional('bool'), resumed_from_shard: optional('int32'), attempt: optional('int32'),
+    // Provenance (src/analysis/accuracy-provenance.ts): absent from cells written before it; the tables fill it in.
+    basis: optional(oneOf('measured_full_val', 'measured_sample')), top1_ci_low: optional('float64'), top1_ci_high: optional('float64'),
+    top5_ci_low: optional('float64'), top5_ci_high: optional('float64'),
   },
   // The measurement columns are absent from a cell whose status is not ok.
   latency: {
@@ -108,12 +112,13 @@ export const STUDY_TABLES = {
   // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
   fits: {
     fit: 'utf8', device: nullable('utf8'), batch_size: nullable('int32'), model_id: nullable('utf8'), param: 'utf8',
-    value: nullable('float64'), unit: 'utf8', r2: nullable('float64'), n: 'int32',
+    value: nullable('float64'), ci_low: nullable('float64'), ci_high: nullable('float64'), unit: 'utf8', r2: nullable('float64'), n: 'int32',
     status: oneOf('ok', 'exact', 'too_few_points', 'no_data'), note: nullable('utf8'),
+    accuracy_basis: nullable(oneOf('published', 'measured_full_val', 'measured_sample')),
   },
   frontiers: {
     frontier: 'utf8', device: nullable('utf8'), batch_size: nullable('int32'), model_id: 'utf8', x_value: 'float64', x_unit: 'utf8',
-    top1: 'float64', on_frontier: 'bool',
+    top1: 'float64', on_frontier: 'bool', accuracy_basis: nullable(oneOf('published', 'measured_full_val', 'measured_sample')),
   },
 } as const satisfies Record<string, ColumnDefs>;
 

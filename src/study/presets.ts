@@ -30,7 +30,7 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         devices: [{ queue: localQueue, accuracy: true }],
         batchSizes: [1, 2, 4, 8, 16, 32, 64],
         // The default timing, SPEC.md's minimums: 19-41 minutes of latency (3 to 10 repetitions) + 1 of
-        // accuracy on the idle 2-core host of docs/studies/epyc-2vcpu-avx512 (scripts/estimate-study.ts's
+        // accuracy on the idle 2-core host of the papers runs of 2026-11-24 (scripts/estimate-study.ts's
         // cost model on its run times). ResNet-50 at batch 32 and 64 (a repetition of ~70 and ~140 s)
         // get 2 and 1 within the 120 s budget per cell, and the verdict 'noisy'.
       };
@@ -43,7 +43,7 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         devices: [{ queue: localQueue, accuracy: true }],
         batchSizes: [1, 2, 4, 8, 16, 32, 64],
         // Timing sized to finish within an hour on a 2-core host. One run of every cell (33 models x
-        // 127 images) takes 2.4 minutes on the idle host of docs/studies/epyc-2vcpu-avx512 (VGG-19
+        // 127 images) takes 2.4 minutes on the idle host of the runs of 2026-11-24 (VGG-19
         // 11.5 s at batch 64; ~35 s under load), and every repetition pays its process's start (0.7 s
         // there) and a session, so SPEC.md's minimums (>= 10 warm-up + 50 timed runs, 1 s + 3 s, 3 to 10
         // repetitions) would take many hours. The runs are traded for repetitions: every cell gets 3,
@@ -55,11 +55,11 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         // over 20 minutes. The 50 s budget per cell stops a cell after 2 repetitions of 25 s or more
         // (VGG-16 and VGG-19 at batch 64 there, ~32-39 s) and after 1 of 50 s or more (under load),
         // with the verdict 'noisy'.
-        // Estimated by scripts/estimate-study.ts --preset papers --times docs/studies/epyc-2vcpu-avx512/isolated-rerun
-        // (that host's run times, this host's sessions and process start): on 2026-12-03 on the dev VM
-        // (2 vCPU, load average 2.3, a 1.75 s process start) it printed 55.4 minutes of latency
-        // (lower = upper bound, as min = max repetitions) + 1.2 of accuracy, plus dataset preparation
-        // and profiling. Not yet verified by running the study.
+        // Estimated by scripts/estimate-study.ts --preset papers --times <the runs of 2026-11-24> (that
+        // host's run times, this host's sessions and process start): on 2026-12-03 on the dev VM (2 vCPU,
+        // load average 2.3, a 1.75 s process start) it printed 55.4 minutes of latency + 1.2 of accuracy.
+        // The run that day (docs/studies/epyc-zen3-2vcpu-avx2, findings.md) took 68.9 minutes of latency:
+        // the hypervisor stole enough CPU time to discard 99 of its 782 repetitions, which were run again.
         timing: {
           warmupRuns: 1, warmupSeconds: 0.5, minRuns: 2, minSeconds: 0.5, minRepetitions: 3, maxRepetitions: 3,
           cellBudgetSeconds: 50, warmup: { maxSeconds: 1 },

@@ -4,7 +4,7 @@
  * runs of one host (no repetitions: the within-run fallback).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -88,21 +88,21 @@ test('--fail-on-regression PCT: exit 1 naming the cells significantly slower by 
   assert.match(bad.stderr, /--fail-on-regression 'ten': give a percentage ≥ 0/);
 });
 
-test('the committed runs of one host (no repetitions): a 0.997 ratio is within noise, the note says why', async () => {
-  const first = path.join(ROOT, 'docs/studies/epyc-2vcpu-avx512');
-  const r = await runCli(['compare', first, path.join(first, 'isolated-rerun'), '--json']);
+test('the committed papers run against its calibration run: intervals from repetitions decide, the moves are stated', async () => {
+  const full = path.join(ROOT, 'docs/studies/epyc-zen3-2vcpu-avx2');
+  const r = await runCli(['compare', full, path.join(full, 'calibration'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as CompareRow[];
-  assert.ok(rows.length > 200, `${rows.length} rows`);
-  const tiny = rows.find((x) => x.model_id === 'squeezenet1.1_caffe2_fp16_winml' && x.batch_size === 1)!;
-  assert.ok(Math.abs(tiny.ratio - 0.997) < 0.0005 && tiny.ratio_high! < 1, JSON.stringify(tiny));
-  assert.deepEqual([tiny.significant, tiny.verdict], [false, 'within noise']);
+  assert.equal(rows.length, 42);
   for (const row of rows) {
-    assert.equal(row.basis, 'within-run');
+    assert.equal(row.basis, 'repetitions');
+    assert.ok(row.ratio_low! <= row.ratio && row.ratio <= row.ratio_high!, JSON.stringify(row));
     const excludesOne = row.ratio_low! > 1 || row.ratio_high! < 1;
     assert.equal(row.significant, excludesOne && Math.abs(row.ratio - 1) >= 0.01, JSON.stringify(row));
   }
-  const text = await runCli(['compare', first, path.join(first, 'isolated-rerun')]);
-  assert.match(text.stdout, /squeezenet1\.1_caffe2_fp16_winml\s+1\s+5\.482\s+5\.463\s+0\.997\s+0\.99\d–0\.99\d\s+within noise/);
-  assert.match(text.stdout, /within-run only: intervals understate run-to-run noise/);
+  // The summary's counts of moves, recounted from the rows.
+  const beyond = (f: number) => rows.filter((x) => x.ratio > 1 + f || x.ratio < 1 / (1 + f)).length;
+  const text = await runCli(['compare', full, path.join(full, 'calibration')]);
+  assert.match(text.stdout, new RegExp(`${beyond(0.1)} of 42 cells moved more than 10%, ${beyond(0.2)} more than 20%`));
+  assert.equal(text.stdout, await readFile(path.join(full, 'calibration/compare.txt'), 'utf8'), 'calibration/compare.txt is this command\'s output');
 });

@@ -87,7 +87,7 @@ test('report of a two-device study: every figure renders in Chromium, no console
     assert.ok(f.marks > 0, `${f.id}: no data marks`);
   }
   // The GPU device has power: its power and energy figures show data, not the placeholder.
-  assert.ok(opened.figures.find((f) => f.id === 'gpu-test-power-batch')!.marks >= 4);
+  assert.ok(opened.figures.find((f) => f.id === 'gpu-test-power-vs-batch')!.marks >= 4);
 });
 
 test('a one-model study still gets every figure (placeholders say why), and no errors', { skip }, async () => {

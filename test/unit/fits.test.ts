@@ -30,10 +30,12 @@ function value(rows: FitRow[], fit: string, param: string, where: Partial<FitRow
 
 interface Synth { gflops: number; mparams: number; top1: number; ms: (b: number) => number; rss?: number; watts?: (b: number) => number }
 
-/** A study from per-model truths: one device, the given batch sizes. */
+/** A study from per-model truths: one device, the given batch sizes; top-1 measured on 1,000 images, none published (the laws read the measured figures). */
 function study(models: Synth[], batches = [1, 2, 4], device = 'cpu-test'): AnalysisInput {
-  const m: ModelInput[] = models.map((s, i) => ({ model_id: `m${i}`, params: s.mparams * 1e6, weight_bytes: s.mparams * 4e6, flops: s.gflops * 1e9 }));
-  const acc: AccuracyInput[] = models.map((s, i) => ({ model_id: `m${i}`, device, top1: s.top1 }));
+  const m: ModelInput[] = models.map((s, i) => ({
+    model_id: `m${i}`, params: s.mparams * 1e6, weight_bytes: s.mparams * 4e6, flops: s.gflops * 1e9, published_top1: null,
+  }));
+  const acc: AccuracyInput[] = models.map((s, i) => ({ model_id: `m${i}`, device, top1: s.top1, n_images: 1000 }));
   const lat: LatencyInput[] = models.flatMap((s, i) => batches.map((b) => {
     const ms = s.ms(b);
     const w = s.watts?.(b) ?? null;
