@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { readAllCells } from '../results/cells.js';
-import type { LatencyCell } from '../results/cell-types.js';
+import type { LatencyCell, ModelCell } from '../results/cell-types.js';
+import { loadCatalog } from '../study/catalog.js';
 import { SCHEMA_VERSION, STUDY_TABLE_NAMES, type StudyTableName, type TableRow } from '../results/schema.js';
 import { writeTable } from '../results/write-table.js';
 import { studyProvenance } from '../results/study-provenance.js';
@@ -23,7 +24,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {
-    models: models.map(({ by_op_type: _ops, ...m }) => m),
+    models: models.map(({ by_op_type: _ops, ...m }) => (m.published_source != null ? m : { ...m, published_source: catalogSource(m) })),
     model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
     devices,
     // Cells written before accuracy provenance get it here, from their own counts.
@@ -69,4 +70,15 @@ function sampleRows(c: LatencyCell): TableRow<'latency_samples'>[] {
 function timingOf(specJson: string): TimingSpec | undefined {
   const timing = (JSON.parse(specJson) as { timing?: TimingSpec }).timing;
   return timing && typeof timing.minRepetitions === 'number' ? timing : undefined;
+}
+
+/**
+ * Model cells profiled before `published_source` existed lack it: the catalog that gave their
+ * published top-1 names the source, taken when its figure is the cell's (a catalog edited since
+ * could name another figure's source).
+ */
+function catalogSource(m: Pick<ModelCell, 'model_id' | 'published_top1'>): string | null {
+  const published = loadCatalog().find((c) => c.id === m.model_id)?.published;
+  if (published?.top1 == null || m.published_top1 == null || Math.abs(published.top1 / 100 - m.published_top1) > 1e-9) return null;
+  return published.source ?? null;
 }

@@ -1,7 +1,8 @@
 /**
  * The committed papers study's write-ups are generated, never hand-edited: findings.md is what
- * `dnnbench findings` prints from the committed Parquet, and every number in its README is one
- * that findings.md or the calibration's `dnnbench compare` prints.
+ * `dnnbench findings` prints from the committed Parquet, every number in its README is one that
+ * findings.md prints, and every number of the calibration's README one that its `dnnbench
+ * compare` printed (test/integration/report-compare.test.ts reruns that).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -21,13 +22,27 @@ test('findings.md of the committed papers study is what `dnnbench findings` writ
   assert.equal(findingsMarkdown(s, PAPERS_STUDY, await runSummary(s)), committed);
 });
 
-test('every number in the study README comes from a generated file beside it', async () => {
-  const readme = await readFile(path.join(dir, 'README.md'), 'utf8');
-  const sources = (await Promise.all(['findings.md', 'calibration/compare.txt'].map((f) => readFile(path.join(dir, f), 'utf8')))).join('\n');
-  // Code spans (commands, paths, ids) and link targets are not figures.
-  const prose = readme.replace(/`[^`]*`/g, '').replace(/\]\([^)]*\)/g, ']');
-  const numbers = [...prose.matchAll(/(?<![\w.-])\d+(?:\.\d+)?%?(?![\w-])/g)].map((m) => m[0]);
-  assert.ok(numbers.length > 5, 'the README quotes no figures');
-  const missing = numbers.filter((n) => !sources.includes(n));
-  assert.deepEqual(missing, [], `numbers in ${PAPERS_STUDY}/README.md that no generated file prints`);
+/** Numbers in a Markdown write-up's prose: code spans (commands, paths, ids) and link targets are not figures. */
+function numbersIn(markdown: string): string[] {
+  const prose = markdown.replace(/`[^`]*`/g, '').replace(/\]\([^)]*\)/g, ']');
+  return [...prose.matchAll(/(?<![\w.-])\d+(?:\.\d+)?%?(?![\w-])/g)].map((m) => m[0]);
+}
+
+for (const [writeup, source] of [['README.md', 'findings.md'], ['calibration/README.md', 'calibration/compare.txt']] as const) {
+  test(`every number in ${writeup} is one that ${source} prints`, async () => {
+    const numbers = numbersIn(await readFile(path.join(dir, writeup), 'utf8'));
+    const printed = await readFile(path.join(dir, source), 'utf8');
+    assert.ok(numbers.length > 3, `${writeup} quotes no figures`);
+    assert.deepEqual(numbers.filter((n) => !printed.includes(n)), [], `numbers in ${PAPERS_STUDY}/${writeup} that ${source} does not print`);
+  });
+}
+
+test('the papers rerun section of docs/BENCHMARKS.md quotes only findings.md and the calibration compare', async () => {
+  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
+  const section = doc.split('<!-- papers-rerun:start -->')[1]?.split('<!-- papers-rerun:end -->')[0];
+  assert.ok(section, 'docs/BENCHMARKS.md has no papers-rerun section');
+  const printed = (await Promise.all(['findings.md', 'calibration/compare.txt'].map((f) => readFile(path.join(dir, f), 'utf8')))).join('\n');
+  const numbers = numbersIn(section);
+  assert.ok(numbers.length > 5);
+  assert.deepEqual(numbers.filter((n) => !printed.includes(n)), []);
 });

@@ -16,12 +16,35 @@ import { readResultTable } from '../../src/report/read-tables.js';
 import { writeReport } from '../../src/report/write-report.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
 
-/** A figure CSV as rows keyed by its header (simple fields only: the report's values hold no quotes or line breaks here). */
+/** RFC 4180 fields of one line: quoted fields may hold commas and doubled quotes (no line breaks in these files). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let value = '';
+      i++;
+      while (i < line.length && !(line[i] === '"' && line[i + 1] !== '"')) {
+        value += line[i];
+        i += line[i] === '"' ? 2 : 1;
+      }
+      fields.push(value);
+      i += 2;
+    } else {
+      const end = line.indexOf(',', i);
+      fields.push(line.slice(i, end === -1 ? line.length : end));
+      i = end === -1 ? line.length + 1 : end + 1;
+    }
+  }
+  return fields;
+}
+
+/** A figure CSV as rows keyed by its header. */
 async function readCsv(file: string): Promise<Record<string, string>[]> {
   const [header, ...lines] = (await readFile(file, 'utf8')).split('\r\n').filter((l) => l !== '');
-  const columns = header!.split(',');
+  const columns = csvFields(header!);
   return lines.map((line) => {
-    const fields = line.split(',');
+    const fields = csvFields(line);
     if (fields.length !== columns.length) throw new Error(`${file}: ${line} has ${fields.length} fields, the header ${columns.length}`);
     return Object.fromEntries(columns.map((c, i) => [c, fields[i]!]));
   });
