@@ -2,6 +2,7 @@ import { compareCells, regressions, type CompareCell, type CompareRow } from '..
 import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
+import { median } from '../stats/quantiles.js';
 
 interface Side {
   dir: string;
@@ -109,8 +110,7 @@ function table(rows: CompareRow[]): string {
  * so the reader also sees the median move and how many cells moved by more than 10% and 20%.
  */
 function spread(rows: CompareRow[]): string {
-  const moves = rows.map((r) => Math.abs(Math.log(r.ratio))).sort((a, b) => a - b);
-  const mid = moves.length % 2 ? moves[(moves.length - 1) / 2]! : (moves[moves.length / 2 - 1]! + moves[moves.length / 2]!) / 2;
+  const mid = median(rows.map((r) => Math.abs(Math.log(r.ratio))));
   const beyond = (f: number) => rows.filter((r) => r.ratio > 1 + f || r.ratio < 1 / (1 + f)).length;
   return `Median move ${((Math.exp(mid) - 1) * 100).toFixed(1)}% (|B/A − 1| on a log scale); ${beyond(0.1)} of ${rows.length} cells moved more than 10%, ${beyond(0.2)} more than 20%.`;
 }

@@ -15,8 +15,9 @@ export interface CodeVersion {
 let cached: CodeVersion | undefined;
 
 /** Read once per process: a study's workers do not change code under themselves. */
-export function codeVersion(root = PROJECT_ROOT): CodeVersion {
-  if (cached && root === PROJECT_ROOT) return cached;
+export function codeVersion(): CodeVersion {
+  if (cached) return cached;
+  const root = PROJECT_ROOT;
   const version = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
   let gitCommit: string | null = null;
   let gitDirty: boolean | null = null;
@@ -29,7 +30,6 @@ export function codeVersion(root = PROJECT_ROOT): CodeVersion {
       // git missing or the folder not a repository after all: the version alone is what we know.
     }
   }
-  const v = { version, gitCommit, gitDirty };
-  if (root === PROJECT_ROOT) cached = v;
-  return v;
+  cached = { version, gitCommit, gitDirty };
+  return cached;
 }
