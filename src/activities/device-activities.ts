@@ -245,14 +245,14 @@ async function shardCrops(file: string, crop: number): Promise<{ pixels: Uint8Ar
  * The file to time at batch b, by rebatch.ts's fileForBatch policy, read from the graph (no
  * runtime session): a graph that cannot be re-batched to b fails the cell with the reason.
  */
-async function modelFileForBatch(modelPath: string, b: number, rebatchCacheDir: string): Promise<{ modelPath: string; rebatched: boolean; inputDtype: string }> {
+export async function modelFileForBatch(modelPath: string, b: number, rebatchCacheDir: string): Promise<{ modelPath: string; rebatched: boolean; inputDtype: string }> {
   const io = describeModelIo(await loadOnnxModel(modelPath));
   const file = await fileForBatch(modelPath, io.fixedBatch, b, rebatchCacheDir);
   if (file.batchSize !== b) throw new Error(file.note ?? `model ${modelPath} runs only at batch ${file.batchSize}`);
   return { modelPath: file.path, rebatched: file.rebatched, inputDtype: io.inputs[0]?.dtype ?? 'unknown' };
 }
 
-function workerIdentity(): string {
+export function workerIdentity(): string {
   return `${os.hostname()}:${process.pid}`;
 }
 

@@ -7,9 +7,10 @@ import { writeTable } from '../results/write-table.js';
 import { studyProvenance } from '../results/study-provenance.js';
 import { codeVersion } from '../host/code-version.js';
 import { timingBelowSpec } from '../study/timing-minimums.js';
-import type { TimingSpec } from '../study/study-spec.js';
+import type { ServingSpec, TimingSpec } from '../study/study-spec.js';
 import { accuracyProvenance } from './accuracy-provenance.js';
 import { analyzeStudy } from './analyze.js';
+import { servingTables } from './serving-tables.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
 
@@ -20,7 +21,9 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const accuracy = await readAllCells(outDir, 'accuracy');
   const latency = await readAllCells(outDir, 'latency');
   const repetitions = await readAllCells(outDir, 'latency_repetitions');
+  const servingCells = await readAllCells(outDir, 'serving');
   const timing = timingOf(summary.spec_json);
+  const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json));
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {
@@ -40,6 +43,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
     }],
     fits,
     frontiers,
+    ...serving,
   };
   const counts = {} as Record<StudyTableName, number>;
   const write = async <N extends StudyTableName>(name: N) => {
@@ -70,6 +74,11 @@ function sampleRows(c: LatencyCell): TableRow<'latency_samples'>[] {
 function timingOf(specJson: string): TimingSpec | undefined {
   const timing = (JSON.parse(specJson) as { timing?: TimingSpec }).timing;
   return timing && typeof timing.minRepetitions === 'number' ? timing : undefined;
+}
+
+/** The study's serving section, when it has one. */
+function servingSpecOf(specJson: string): ServingSpec | undefined {
+  return (JSON.parse(specJson) as { serving?: ServingSpec }).serving;
 }
 
 /**

@@ -10,6 +10,13 @@ export function printStudyResult(r: StudyResult): void {
     const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms${l.stability && l.stability !== 'stable' ? ` (${l.stability})` : ''}` : l.status}`).join(', ');
     lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
   }
+  // Results of workflows started before serving existed have no serving field.
+  for (const d of r.serving ?? []) {
+    for (const c of d.capacities) {
+      const answer = c.maxValidQps === null ? 'no valid rate' : `${c.maxValidQps} QPS${c.minInvalidQps === null ? ' (no invalid rate found above)' : ` (invalid at ${c.minInvalidQps})`}`;
+      lines.push(`  ${d.device} ${c.model} ${c.setting} search ${c.search}: Server p99 ≤ ${c.boundMs.toFixed(2)} ms up to ${answer}, ${c.trials} trials`);
+    }
+  }
   if (r.missingCells?.length) lines.push(`  missing cells (${r.missingCells.length}):\n${r.missingCells.map((c) => `    - ${c}`).join('\n')}`);
   if (r.failures.length) lines.push(`  failures:\n${r.failures.map((f) => `    - ${f}`).join('\n')}`);
   process.stdout.write(`${lines.join('\n')}\n`);

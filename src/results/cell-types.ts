@@ -38,6 +38,13 @@ export type RepetitionCell = TableRow<'latency_repetitions'> & {
   measurement: RepetitionMeasurement;
 };
 
+/** One serving run (src/activities/serving-activities.ts): its serving.parquet row and its queries. */
+export type ServingCell = TableRow<'serving'> & {
+  /** Per query, from the run's start: when it was due, and its latency (null: it never completed). */
+  due_ms: number[];
+  latency_ms: (number | null)[];
+};
+
 /** The cell of each kind. */
 export interface CellOf {
   models: ModelCell;
@@ -45,4 +52,5 @@ export interface CellOf {
   accuracy: AccuracyCell;
   latency: LatencyCell;
   latency_repetitions: RepetitionCell;
+  serving: ServingCell;
 }

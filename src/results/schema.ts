@@ -109,6 +109,34 @@ export const STUDY_TABLES = {
     host_load_avg_median: optional('float64'), host_load_avg_max: optional('float64'), host_steal_fraction_median: optional('float64'),
     host_other_cores_median: optional('float64'),
   },
+  // Serving scenarios (issue 21, docs/SERVING.md): one row per run, its queries, and each capacity search's answer.
+  serving: {
+    model_id: 'utf8', device: 'utf8', provider: 'utf8', precision: 'utf8', setting: 'utf8', max_batch: 'int32', max_queue_delay_ms: 'float64',
+    instances: 'int32', threads_per_instance: 'int32', spinning: 'bool',
+    scenario: oneOf('single-stream', 'multi-stream', 'server', 'offline'), run_id: 'utf8', search: nullable('int32'), trial: nullable('int32'),
+    target_qps: nullable('float64'), achieved_qps: 'float64', queries: 'int32', samples: 'int64', samples_per_query: 'int32',
+    samples_per_s: 'float64', duration_s: 'float64', p50_ms: nullable('float64'), p90_ms: nullable('float64'), p99_ms: nullable('float64'),
+    max_ms: nullable('float64'), mean_ms: nullable('float64'), latency_lower_bound: 'bool', bound_ms: nullable('float64'), percentile: 'float64',
+    overlatency_count: nullable('int32'), overlatency_fraction: nullable('float64'), early_stopping_ok: nullable('bool'),
+    early_stopping_queries_needed: nullable('int32'), early_stop_estimate_ms: nullable('float64'), issue_lag_mean_ms: 'float64',
+    issue_lag_max_ms: 'float64', min_duration_met: 'bool', min_queries_met: 'bool', valid: 'bool', invalid_reasons: 'utf8_list',
+    mean_batch: 'float64', warmup_runs: 'int32', sample_count: 'int32', seed: 'int64',
+    host_disturbed: 'bool', disturbances: 'utf8_list', discarded_runs: 'int32', steal_fraction: 'float64', other_cores: 'float64',
+    load_avg_end: 'float64', worker: 'utf8', started_at: 'timestamp_ms', seconds: 'float64',
+  },
+  serving_samples: {
+    model_id: 'utf8', device: 'utf8', setting: 'utf8', run_id: 'utf8', query: 'int32', due_ms: 'float64', latency_ms: nullable('float64'),
+  },
+  serving_capacity: {
+    model_id: 'utf8', device: 'utf8', setting: 'utf8', max_batch: 'int32', max_queue_delay_ms: 'float64', instances: 'int32',
+    threads_per_instance: 'int32', search: 'int32', bound_ms: 'float64', bound_basis: 'utf8', trials: 'int32',
+    max_valid_qps: nullable('float64'), min_invalid_qps: nullable('float64'), p99_at_max_valid_ms: nullable('float64'),
+    ended: oneOf('converged', 'max_trials', 'below_min_qps', 'open'), non_monotonic: 'bool', host_disturbed_trials: 'int32',
+    searches: 'int32', capacity_low_qps: nullable('float64'), capacity_high_qps: nullable('float64'),
+    agreement: oneOf('agree', 'disagree', 'single'), single_stream_p50_ms: nullable('float64'), single_stream_qps: nullable('float64'),
+    offline_samples_per_s: nullable('float64'), sweep_b1_images_per_s: nullable('float64'), sweep_best_images_per_s: nullable('float64'),
+    sweep_best_batch: nullable('int32'),
+  },
   // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
   fits: {
     fit: 'utf8', device: nullable('utf8'), batch_size: nullable('int32'), model_id: nullable('utf8'), param: 'utf8',

@@ -127,6 +127,57 @@ const DatasetSchema = z.object({
 });
 export type DatasetSpec = z.infer<typeof DatasetSchema>;
 
+/**
+ * The serving section (issue 21, docs/SERVING.md): MLPerf LoadGen's scenarios run against each
+ * model behind a scheduler (dynamic batching, instances), and the search for the highest Server
+ * QPS within the latency bound. Defaults are sized for a 2-core host.
+ */
+const SchedulerSchema = z.object({
+  maxBatch: z.number().int().positive().default(1).describe('largest batch the dynamic batcher forms; 1 is batching off'),
+  maxQueueDelayMs: z.number().nonnegative().default(0).describe('how long the oldest waiting sample may wait for a fuller batch'),
+  instances: z.number().int().positive().default(1).describe('concurrent instances of the model, the device\'s threads split among them'),
+  threadsPerInstance: z.number().int().positive().optional().describe('intra-op threads of each instance; default the device\'s threads / instances (at least 1)'),
+  spinning: z.boolean().default(true).describe('onnxruntime\'s intra-op spinning in each instance (its default, and the batch sweep\'s)'),
+}).strict();
+export type SchedulerSpec = z.infer<typeof SchedulerSchema>;
+
+export const SERVING_SCENARIOS = ['single-stream', 'multi-stream', 'server', 'offline'] as const;
+
+const ServingSchema = z.object({
+  models: z.array(z.string().min(1)).min(1).optional().describe('model ids of the study to serve (default: all)'),
+  devices: z.array(z.string().min(1)).min(1).optional().describe('device queues to serve on (default: all)'),
+  scenarios: z.array(z.enum(SERVING_SCENARIOS)).min(1).default([...SERVING_SCENARIOS]),
+  schedulers: z.array(SchedulerSchema).min(1).default([SchedulerSchema.parse({})]),
+  bound: z.union([
+    z.object({ ms: z.number().positive() }).strict(),
+    z.object({ singleStreamFactor: z.number().positive() }).strict(),
+  ]).default({ singleStreamFactor: 4 })
+    .describe('Server latency bound: a fixed ms, or a multiple of the model\'s SingleStream p50 on the device (batching off, one instance)'),
+  percentile: z.number().gt(0).lt(1).default(0.99).describe('Server\'s latency percentile (LoadGen: 0.99)'),
+  multiStreamSamples: z.number().int().positive().default(8),
+  sampleCount: z.number().int().positive().default(64).describe('distinct preprocessed samples cycled through (LoadGen\'s performance sample count)'),
+  minDurationSeconds: z.number().positive().default(20),
+  maxDurationSeconds: z.number().positive().default(120).describe('a run still short of its minimums by then stops, invalid'),
+  minQueries: z.object({
+    singleStream: z.number().int().positive().default(256),
+    multiStream: z.number().int().positive().default(662),
+    server: z.number().int().positive().default(1000),
+    offline: z.number().int().positive().default(1024).describe('samples'),
+  }).strict().prefault({}).describe('below these, LoadGen\'s early stopping cannot pass: 64 queries for p90, 459 for p99 with none over, 662 with one'),
+  warmupSeconds: z.number().nonnegative().default(2),
+  search: z.object({
+    searches: z.number().int().positive().default(2).describe('independent searches per model, device and scheduler, back to back: where they disagree the results say so'),
+    precision: z.number().positive().default(0.1).describe('stop when the lowest invalid QPS is within this fraction of the highest valid one'),
+    maxTrials: z.number().int().positive().default(10),
+    startFraction: z.number().positive().default(0.25).describe('first trial: this fraction of the SingleStream rate (1000 / p50) times the instances'),
+    minQps: z.number().positive().default(0.5),
+  }).strict().prefault({}),
+  seed: z.number().int().nonnegative().default(1),
+}).strict().superRefine((s, ctx) => {
+  if (s.maxDurationSeconds < s.minDurationSeconds) ctx.addIssue({ code: 'custom', path: ['maxDurationSeconds'], message: `maxDurationSeconds ${s.maxDurationSeconds} is below minDurationSeconds ${s.minDurationSeconds}` });
+});
+export type ServingSpec = z.infer<typeof ServingSchema>;
+
 const Duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d|seconds?|minutes?|hours?|days?)$/, 'a duration such as "90s", "30 minutes" or "6h"');
 
 export const StudySpecSchema = z.object({
@@ -142,12 +193,16 @@ export const StudySpecSchema = z.object({
   heartbeatTimeout: Duration.default('1 minute')
     .describe('a device activity that has not heartbeaten for this long is retried elsewhere (its worker died)'),
   out: z.string().min(1).optional(),
+  serving: ServingSchema.optional().describe('serving scenarios (docs/SERVING.md)'),
 }).strict().superRefine((spec, ctx) => {
   const queues = spec.devices.map((d) => d.queue);
   const dup = queues.find((q, i) => queues.indexOf(q) !== i);
   if (dup) ctx.addIssue({ code: 'custom', path: ['devices'], message: `queue "${dup}" is listed twice` });
   const batches = spec.batchSizes;
   if (new Set(batches).size !== batches.length) ctx.addIssue({ code: 'custom', path: ['batchSizes'], message: 'batch sizes repeat' });
+  for (const [i, q] of (spec.serving?.devices ?? []).entries()) {
+    if (!queues.includes(q)) ctx.addIssue({ code: 'custom', path: ['serving', 'devices', i], message: `"${q}" is not one of the study's devices (${queues.join(', ')})` });
+  }
 });
 export type StudySpecInput = z.input<typeof StudySpecSchema>;
 export type StudySpec = z.infer<typeof StudySpecSchema>;

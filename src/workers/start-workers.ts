@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Runtime, Worker, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
-import { createControlActivities, createDeviceActivities } from '../activities/index.js';
+import { createControlActivities, createDeviceActivities, createServingActivities } from '../activities/index.js';
 import { CONTROL_QUEUE, readSettings } from '../config/settings.js';
 import { DeviceLock } from '../host/device-lock.js';
 import { probeHost } from '../host/probe-host.js';
@@ -79,7 +79,7 @@ export async function startWorkers(opts: WorkerSetOptions): Promise<WorkerSet> {
     for (const queue of deviceQueues) {
       workers.push(await Worker.create({
         connection, namespace, taskQueue: queue,
-        activities: createDeviceActivities({ dataDir: settings.dataDir, lock, host }),
+        activities: { ...createDeviceActivities({ dataDir: settings.dataDir, lock, host }), ...createServingActivities({ dataDir: settings.dataDir, lock, host }) },
         maxConcurrentActivityTaskExecutions: 1,
       }));
     }

@@ -15,3 +15,7 @@ export function deviceLatencyWorkflowId(studyId: string, device: string): string
 export function latencyRoundWorkflowId(studyId: string, device: string, round: number): string {
   return `${deviceLatencyWorkflowId(studyId, device)}/round-${round}`;
 }
+
+export function deviceServingWorkflowId(studyId: string, device: string): string {
+  return `${studyWorkflowId(studyId)}/${device}#serving`;
+}

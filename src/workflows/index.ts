@@ -5,3 +5,4 @@ export { deviceAccuracyWorkflow, type DeviceAccuracyInput, type DeviceAccuracyRe
 export {
   deviceLatencyWorkflow, latencyRoundWorkflow, type DeviceLatencyInput, type DeviceLatencyResult, type LatencyCellResult,
 } from './device-latency-workflow.js';
+export { deviceServingWorkflow, type DeviceServingInput, type DeviceServingResult } from './device-serving-workflow.js';

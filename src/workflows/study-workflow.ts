@@ -10,7 +10,8 @@ import { CONTROL_ACTIVITY_OPTIONS, deviceProbeOptions } from './activity-options
 import { cellsOf, evaluatesAccuracy } from './cells.js';
 import { deviceAccuracyWorkflow } from './device-accuracy-workflow.js';
 import { deviceLatencyWorkflow, type LatencyCellResult } from './device-latency-workflow.js';
-import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId } from './ids.js';
+import { deviceServingWorkflow, type DeviceServingResult } from './device-serving-workflow.js';
+import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId, deviceServingWorkflowId } from './ids.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 import {
   cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, roundStartedSignal, skipModelSignal, type DeviceProgress, type StudyProgress,
@@ -29,6 +30,8 @@ export interface StudyResult {
   outDir: string;
   tables: Record<string, number>;
   results: DeviceModelResult[];
+  /** Each device's capacity searches (serving section), for the CLI's summary. */
+  serving: DeviceServingResult[];
   failures: string[];
   /** Cells that were expected but have no result: device gone, model skipped or failed. */
   missingCells: string[];
@@ -74,8 +77,9 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   /** Running children, by device and model, so signals can cancel them. */
   const scopes: { device: string; model: string; scope: CancellationScope }[] = [];
   const cancelWhere = (pred: (s: { device: string; model: string }) => boolean) => scopes.filter(pred).forEach((s) => s.scope.cancel());
-  /** Ids of the devices' latency children started so far. */
+  /** Ids of the devices' latency and serving children started so far (each measures every model: a skip is signalled to them). */
   const latencyChildren: string[] = [];
+  const servingResults: DeviceServingResult[] = [];
 
   setHandler(progressQuery, () => {
     const elapsed = (Date.now() - startedMs) / 1000;
@@ -113,6 +117,10 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   });
 
   const plan = await control.planStudy(spec);
+  const unknownServed = (spec.serving?.models ?? []).filter((id) => !plan.models.some((m) => m.id === id));
+  if (unknownServed.length) {
+    throw ApplicationFailure.nonRetryable(`serving.models names ${unknownServed.join(', ')}, not among the study's models (${plan.models.map((m) => m.id).join(', ')})`);
+  }
   progress.devices = spec.devices.map((d) => ({ device: d.queue, done: 0, total: plan.models.reduce((n, m) => n + cellsOf(d, m, spec.batchSizes).length, 0), current: null, state: 'active' }));
   progress.total = progress.devices.reduce((a, d) => a + d.total, 0);
 
@@ -160,10 +168,11 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   const runDevice = async (device: DeviceSpec): Promise<DeviceModelResult[]> => {
     const progressOf = deviceOf(device.queue)!;
     const onDevice = proxyActivities<DeviceActivities>(deviceProbeOptions(device.queue, spec.deviceDeadline));
+    let cores = 1;
     try {
-      await onDevice.describeDevice({
+      ({ cpu_cores: cores } = await onDevice.describeDevice({
         device: device.queue, outDir: spec.out, runtime: device.runtime, provider: device.provider, threads: device.threads,
-      });
+      }));
     } catch (err) {
       if (!isDeviceAbsent(err)) throw err;
       progressOf.state = 'gone';
@@ -201,7 +210,31 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
         return undefined;
       }
     })();
-    const [acc, lat] = await Promise.all([accuracy, latency]);
+    const serving = (async () => {
+      const section = spec.serving;
+      if (!section || (section.devices && !section.devices.includes(device.queue))) return undefined;
+      const served = models.filter((m) => !section.models || section.models.includes(m.id)).filter((m) => !skippedModels.has(m.id));
+      if (served.length === 0 || progressOf.state !== 'active') return undefined;
+      const servingId = deviceServingWorkflowId(spec.id, device.queue);
+      latencyChildren.push(servingId);
+      try {
+        const result = await inScope(device.queue, '*', () => executeChild(deviceServingWorkflow, {
+          workflowId: servingId,
+          workflowTaskTimeout: WORKFLOW_TASK_TIMEOUT,
+          args: [{
+            studyId: spec.id, device, cores, models: served.map((model) => ({ model, dataset: datasets.get(geometryKey(model))! })),
+            serving: section, noise: spec.timing.noise, outDir: spec.out, deviceDeadline: spec.deviceDeadline, heartbeatTimeout: spec.heartbeatTimeout,
+          }],
+        }));
+        failures.push(...result.failures);
+        return result;
+      } catch (err) {
+        childFailed(device, 'serving', err);
+        return undefined;
+      }
+    })();
+    const [acc, lat, srv] = await Promise.all([accuracy, latency, serving]);
+    if (srv) servingResults.push(srv);
     return models.flatMap((model) => {
       const top1 = acc.find((a) => a?.model === model.id)?.top1 ?? null;
       const cells = (lat?.cells ?? []).filter((c) => c.model === model.id).map(({ model: _m, ...c }) => c);
@@ -220,5 +253,5 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   });
   progress.phase = 'done';
   if (models.length === 0) throw ApplicationFailure.nonRetryable(`no model of study ${spec.id} could be profiled: ${failures.join('; ')}`);
-  return { studyId: spec.id, outDir: spec.out, tables, results: perDevice.flat(), failures, missingCells };
+  return { studyId: spec.id, outDir: spec.out, tables, results: perDevice.flat(), serving: servingResults, failures, missingCells };
 }

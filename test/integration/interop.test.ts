@@ -63,6 +63,7 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
   const accuracy = await readAllCells(out, 'accuracy');
   const latency = await readAllCells(out, 'latency');
   const repetitions = await readAllCells(out, 'latency_repetitions');
+  const serving = await readAllCells(out, 'serving');
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   return {
     models,
@@ -84,6 +85,12 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
     }],
     fits,
     frontiers,
+    // Serving runs and their queries as the cells hold them; capacity needs a serving section, which this study has not.
+    serving: serving.map(({ due_ms: _due, latency_ms: _lat, ...r }) => r),
+    serving_samples: serving.flatMap((c) => c.due_ms.map((due_ms, query) => ({
+      model_id: c.model_id, device: c.device, setting: c.setting, run_id: c.run_id, query, due_ms, latency_ms: c.latency_ms[query] ?? null,
+    }))),
+    serving_capacity: [],
   };
 }
 

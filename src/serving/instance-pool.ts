@@ -1,0 +1,62 @@
+/**
+ * The model's instances under serving load (Triton's instance_group count): each a worker thread
+ * with a session of its own, the device's threads split among them. `run` sends one batch to one
+ * instance and resolves when it has run.
+ */
+import { Worker } from 'node:worker_threads';
+import type { InstanceReply, InstanceRequest, InstanceSetup } from './instance-messages.js';
+
+export interface BatchRunner {
+  readonly instances: number;
+  /** Runs the given samples as one batch on instance i (which must be idle). */
+  run(instance: number, samples: readonly number[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openInstancePool(setup: InstanceSetup, instances: number): Promise<BatchRunner> {
+  const workers: Worker[] = [];
+  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  let fatal: Error | null = null;
+  const started = Array.from({ length: instances }, () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(new URL('./instance-worker.mjs', import.meta.url), { workerData: setup });
+    workers.push(w);
+    w.on('message', (m: InstanceReply) => {
+      if ('ready' in m) return resolve();
+      if ('fatal' in m) {
+        fatal = new Error(m.fatal);
+        reject(fatal);
+        for (const p of waiting.values()) p.reject(fatal);
+        return;
+      }
+      const p = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (m.ok) p?.resolve();
+      else p?.reject(new Error(m.error));
+    });
+    w.on('error', (err) => {
+      fatal = err;
+      reject(err);
+      for (const p of waiting.values()) p.reject(err);
+    });
+  }));
+  const close = async () => { await Promise.all(workers.map((w) => w.terminate())); };
+  try {
+    await Promise.all(started);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    instances,
+    run(instance, samples) {
+      if (fatal) return Promise.reject(fatal);
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        workers[instance]!.postMessage({ id, samples: [...samples] } satisfies InstanceRequest);
+      });
+    },
+    close,
+  };
+}
