@@ -70,6 +70,21 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         // default minute would be too close.
         heartbeatTimeout: '3 minutes',
       };
+    case 'serving':
+      return {
+        // Serving scenarios (docs/SERVING.md) on two small kit models: SingleStream (which sets the
+        // Server bound, 4 × its p50), then per scheduler setting Offline, MultiStream and two capacity
+        // searches back to back: batching off with one instance of all threads; dynamic batching up to
+        // 4 with 2 ms of queue delay; two instances of one thread each. The batch sweep (1 to 8) is
+        // there to compare Server capacity and Offline throughput with.
+        models: ['squeezenet1.1_zoo-weights_opset13', 'mobilenetv2-12-int8'],
+        devices: [{ queue: localQueue }],
+        batchSizes: [1, 2, 4, 8],
+        serving: {
+          schedulers: [{}, { maxBatch: 4, maxQueueDelayMs: 2 }, { instances: 2 }],
+          search: { searches: 2 },
+        },
+      };
     default:
       throw new InputError(`unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
   }
@@ -81,4 +96,4 @@ const KIT_MODELS = [
   'squeezenet1.0_tflite2018_opset13', 'resnet50_keras_opset13',
 ];
 
-export const PRESET_NAMES = ['quick', 'kit', 'papers'] as const;
+export const PRESET_NAMES = ['quick', 'kit', 'papers', 'serving'] as const;

@@ -63,6 +63,9 @@ test('the figures issue 21 quotes: 459 queries with none over, 2 over allowed at
   assert.equal(maxOverBound(458, 0.99), -1);
   // p90 (SingleStream): 0.9^h < 0.01 first at h = 44.
   assert.equal(minPassingQueries(0, 0.9), 44);
+  // An estimate needs a run that passes with one over (docs/SERVING.md): 64 queries for p90, 662 for p99.
+  assert.equal(minPassingQueries(1, 0.9) + 1, 64);
+  assert.equal(minPassingQueries(1, 0.99) + 1, 662);
 });
 
 test('the early-stopping estimate is the t-th largest latency, t the most over-bound queries that still pass (LoadGen results.cc)', () => {
