@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { runChildJob } from '../process/child-job.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { HostFacts } from '../host/probe-host.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
@@ -17,8 +17,6 @@ export interface IsolatedCellRequest extends DeviceRuntime {
   host: HostFacts;
 }
 
-export type ChildMessage = { progress: true } | { result: CellMeasurement } | { error: string };
-
 /**
  * Measures one latency cell in a fresh Node process (timing.isolation 'process', the default), so
  * that earlier cells leave no trace in it. Memory above all: after VGG-19 and ConvNeXt-T cells, a
@@ -31,27 +29,5 @@ export type ChildMessage = { progress: true } | { result: CellMeasurement } | { 
  * `onProgress` fires as the child reports; `signal` kills the child.
  */
 export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: () => void, signal?: AbortSignal): Promise<CellMeasurement> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL('./cell-child.mjs', import.meta.url), [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
-    let stderr = '';
-    let settled: { ok: CellMeasurement } | { err: Error } | undefined;
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
-    const abort = () => child.kill('SIGKILL');
-    signal?.addEventListener('abort', abort, { once: true });
-    child.on('message', (m: ChildMessage) => {
-      if ('progress' in m) onProgress?.();
-      else if ('result' in m) settled = { ok: m.result };
-      else settled = { err: new Error(m.error) };
-    });
-    child.on('error', (err) => { settled ??= { err }; });
-    child.on('exit', (code, sig) => {
-      signal?.removeEventListener('abort', abort);
-      if (settled && 'ok' in settled) return resolve(settled.ok);
-      if (settled) return reject(settled.err);
-      if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
-      const last = stderr.trim().split('\n').slice(-3).join(' | ');
-      reject(new Error(`the cell's process ended without a result (${sig ? `signal ${sig}` : `exit code ${code}`})${last ? `: ${last}` : ''}`));
-    });
-    child.send(req);
-  });
+  return runChildJob(new URL('./cell-child.mjs', import.meta.url), req, "the cell's process", onProgress, signal);
 }

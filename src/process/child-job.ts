@@ -1,0 +1,61 @@
+/**
+ * One job in a fresh Node process, over the IPC channel: the request goes in, progress beats and
+ * then the result or the error come back. Latency repetitions and serving runs use it so that no
+ * earlier job's sessions, threads or heap are in the process that measures, and so that a worker
+ * killed mid-job takes only that job with it.
+ */
+import { fork } from 'node:child_process';
+
+export type ChildJobMessage<R> = { progress: true } | { result: R } | { error: string };
+
+/**
+ * Forks `entry` (a .mjs that registers tsx and loads the job's body, which calls serveJob), sends
+ * it `req`, and resolves with its result. `onProgress` fires on every beat; `signal` kills it. `what`
+ * names the job in the error of a process that ended without a result.
+ */
+export function runChildJob<Req extends object, R>(entry: URL, req: Req, what: string, onProgress?: () => void, signal?: AbortSignal): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
+    let stderr = '';
+    let settled: { ok: R } | { err: Error } | undefined;
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
+    const abort = () => child.kill('SIGKILL');
+    signal?.addEventListener('abort', abort, { once: true });
+    child.on('message', (m: ChildJobMessage<R>) => {
+      if ('progress' in m) onProgress?.();
+      else if ('result' in m) settled = { ok: m.result };
+      else settled = { err: new Error(m.error) };
+    });
+    child.on('error', (err) => { settled ??= { err }; });
+    child.on('exit', (code, sig) => {
+      signal?.removeEventListener('abort', abort);
+      if (settled && 'ok' in settled) return resolve(settled.ok);
+      if (settled) return reject(settled.err);
+      if (signal?.aborted) return reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      const last = stderr.trim().split('\n').slice(-3).join(' | ');
+      reject(new Error(`${what} ended without a result (${sig ? `signal ${sig}` : `exit code ${code}`})${last ? `: ${last}` : ''}`));
+    });
+    child.send(req as Parameters<typeof child.send>[0]);
+  });
+}
+
+/**
+ * The child's side: takes one request, runs `job` (which may call `progress` to beat), sends the
+ * result or the error, and leaves. When the parent goes (a worker killed mid-job) the channel
+ * closes and the child leaves with it.
+ */
+export function serveChildJob<Req, R>(job: (req: Req, progress: () => void) => Promise<R>): void {
+  const send = (m: ChildJobMessage<R>) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+  const progress = () => { process.send!({ progress: true } satisfies ChildJobMessage<R>); };
+  process.on('disconnect', () => process.exit(1));
+  process.once('message', (req: Req) => {
+    void (async () => {
+      try {
+        await send({ result: await job(req, progress) });
+      } catch (err) {
+        await send({ error: (err as Error).message ?? String(err) });
+      }
+      process.disconnect();
+    })();
+  });
+}
