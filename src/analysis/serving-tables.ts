@@ -8,6 +8,7 @@ import type { LatencyCell, ServingCell } from '../results/cell-types.js';
 import type { TableRow } from '../results/schema.js';
 import { capacityOf, type CapacitySearchSettings } from '../stats/capacity-search.js';
 import type { ServingSpec } from '../study/study-spec.js';
+import { DEFAULT_STABILITY_SETTINGS, runTrend, type StabilitySettings } from '../latency/stability.js';
 
 type CapacityRow = TableRow<'serving_capacity'>;
 
@@ -17,12 +18,34 @@ export interface ServingTables {
   serving_capacity: CapacityRow[];
 }
 
-export function servingTables(cells: readonly ServingCell[], latency: readonly LatencyCell[], serving: ServingSpec | undefined): ServingTables {
-  const rows = cells.map(({ due_ms: _due, latency_ms: _lat, ...row }) => row);
+export function servingTables(
+  cells: readonly ServingCell[], latency: readonly LatencyCell[], serving: ServingSpec | undefined, stability: StabilitySettings = DEFAULT_STABILITY_SETTINGS,
+): ServingTables {
+  const rows = cells.map(({ due_ms: _due, latency_ms: latencies, ...row }) => ({ ...row, ...servingStability(row, latencies, stability) }));
   const samples = cells.flatMap((c) => c.due_ms.map((due, query) => ({
     model_id: c.model_id, device: c.device, setting: c.setting, run_id: c.run_id, query, due_ms: due, latency_ms: c.latency_ms[query] ?? null,
   })));
   return { serving: rows, serving_samples: samples, serving_capacity: serving ? capacityRows(rows, latency, serving) : [] };
+}
+
+type StabilityColumns = Pick<TableRow<'serving'>, 'stability' | 'stability_reason' | 'drift_rho' | 'drift_change'>;
+
+/**
+ * The timing issue's verdicts, for a serving run: host-disturbed when the host disturbed the run
+ * kept, drifting when its query latencies trend over the run (src/latency/stability.ts's rule: a
+ * significant rank correlation with query order and a change of at least driftMinChange from the
+ * first to the last third; for Server, a queue that keeps growing), else stable.
+ */
+export function servingStability(
+  row: Pick<TableRow<'serving'>, 'host_disturbed' | 'disturbances'>, latencies: readonly (number | null)[], settings: StabilitySettings,
+): StabilityColumns {
+  const trend = runTrend(latencies.filter((l): l is number => l !== null), settings);
+  const drift = { drift_rho: trend?.rho ?? null, drift_change: trend?.change ?? null };
+  if (row.host_disturbed) return { stability: 'host-disturbed', stability_reason: row.disturbances.join('; '), ...drift };
+  if (trend?.drifting) {
+    return { stability: 'drifting', stability_reason: `query latency moved ${(trend.change * 100).toFixed(0)}% from the first to the last third of the run (rank correlation ${trend.rho.toFixed(2)})`, ...drift };
+  }
+  return { stability: 'stable', stability_reason: trend ? 'no trend in the query latencies, the host undisturbed' : 'too few queries for a trend; the host undisturbed', ...drift };
 }
 
 /** Two searches agree when their brackets [highest valid, lowest invalid above it] overlap. */

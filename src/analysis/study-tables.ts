@@ -11,6 +11,7 @@ import type { ServingSpec, TimingSpec } from '../study/study-spec.js';
 import { accuracyProvenance } from './accuracy-provenance.js';
 import { analyzeStudy } from './analyze.js';
 import { servingTables } from './serving-tables.js';
+import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
 
@@ -23,7 +24,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const repetitions = await readAllCells(outDir, 'latency_repetitions');
   const servingCells = await readAllCells(outDir, 'serving');
   const timing = timingOf(summary.spec_json);
-  const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json));
+  const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability });
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {

@@ -38,8 +38,8 @@ export type RepetitionCell = TableRow<'latency_repetitions'> & {
   measurement: RepetitionMeasurement;
 };
 
-/** One serving run (src/activities/serving-activities.ts): its serving.parquet row and its queries. */
-export type ServingCell = TableRow<'serving'> & {
+/** One serving run (src/activities/serving-activities.ts): its serving.parquet row (less what the tables derive) and its queries. */
+export type ServingCell = Omit<TableRow<'serving'>, 'stability' | 'stability_reason' | 'drift_rho' | 'drift_change'> & {
   /** Per query, from the run's start: when it was due, and its latency (null: it never completed). */
   due_ms: number[];
   latency_ms: (number | null)[];

@@ -123,6 +123,8 @@ export const STUDY_TABLES = {
     mean_batch: 'float64', warmup_runs: 'int32', sample_count: 'int32', seed: 'int64',
     host_disturbed: 'bool', disturbances: 'utf8_list', discarded_runs: 'int32', steal_fraction: 'float64', other_cores: 'float64',
     load_avg_end: 'float64', worker: 'utf8', started_at: 'timestamp_ms', seconds: 'float64',
+    // Derived when the tables are built (src/analysis/serving-tables.ts): the latency trend over the run's queries.
+    stability: oneOf('stable', 'drifting', 'host-disturbed'), stability_reason: 'utf8', drift_rho: nullable('float64'), drift_change: nullable('float64'),
   },
   serving_samples: {
     model_id: 'utf8', device: 'utf8', setting: 'utf8', run_id: 'utf8', query: 'int32', due_ms: 'float64', latency_ms: nullable('float64'),

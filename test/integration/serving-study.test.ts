@@ -22,6 +22,7 @@ interface ServingRow {
   setting: string; run_id: string; scenario: string; search: number | null; target_qps: number | null; queries: number;
   p50_ms: number | null; p99_ms: number | null; bound_ms: number | null; overlatency_count: number | null; valid: boolean;
   latency_lower_bound: boolean; mean_batch: number; instances: number; threads_per_instance: number; worker: string; samples_per_s: number;
+  stability: string; host_disturbed: boolean;
 }
 
 async function servingCellFiles(out: string): Promise<string[]> {
@@ -86,6 +87,8 @@ test('a serving study survives kill -9 of its worker: each run once, finished ru
     for (const r of ['offline', 'multi-stream', 'server-s0-t0', 'server-s1-t0']) assert.ok(ids.includes(`b2-d1-i2-t1 ${r}`), `${r} of b2-d1-i2-t1 in ${ids.join(', ')}`);
     const setting = rows.filter((r) => r.setting === 'b2-d1-i2-t1');
     assert.ok(setting.every((r) => Number(r.instances) === 2 && Number(r.threads_per_instance) === 1));
+    // Noise discards are off here, so no run is host-disturbed; each gets the trend verdict.
+    assert.ok(rows.every((r) => ['stable', 'drifting'].includes(r.stability) && !r.host_disturbed));
     const single = rows.find((r) => r.run_id === 'single-stream')!;
     assert.ok(Number(single.mean_batch) === 1);
     assert.ok(rows.some((r) => r.worker.endsWith(`:${second!.child.pid}`)), 'the new worker ran the rest');
