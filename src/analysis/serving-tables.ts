@@ -6,7 +6,7 @@
  */
 import type { LatencyCell, ServingCell } from '../results/cell-types.js';
 import type { TableRow } from '../results/schema.js';
-import { capacityOf, type CapacitySearchSettings } from '../stats/capacity-search.js';
+import { capacityOf, searchFloorQps, type CapacitySearchSettings } from '../stats/capacity-search.js';
 import type { ServingSpec } from '../study/study-spec.js';
 import { DEFAULT_STABILITY_SETTINGS, runTrend, type StabilitySettings } from '../latency/stability.js';
 
@@ -60,7 +60,10 @@ function agreementOf(searches: readonly CapacityRow[]): Pick<CapacityRow, 'agree
 }
 
 function capacityRows(rows: readonly TableRow<'serving'>[], latency: readonly LatencyCell[], spec: ServingSpec): CapacityRow[] {
-  const settings: CapacitySearchSettings = { startQps: 0, precision: spec.search.precision, maxTrials: spec.search.maxTrials, minQps: spec.search.minQps };
+  const settings: CapacitySearchSettings = {
+    startQps: 0, precision: spec.search.precision, maxTrials: spec.search.maxTrials,
+    minQps: searchFloorQps(spec.search.minQps, spec.minQueries.server, spec.maxDurationSeconds),
+  };
   const groups = new Map<string, TableRow<'serving'>[]>();
   for (const r of rows) {
     if (r.scenario !== 'server' || r.search === null) continue;

@@ -33,6 +33,15 @@ export interface Capacity {
   ended: 'converged' | 'max_trials' | 'below_min_qps' | 'open';
 }
 
+/**
+ * The lowest rate worth a trial: the configured floor, or the rate below which a run cannot reach
+ * its minimum queries within its maximum duration (so could never be valid), whichever is higher,
+ * with 10% to spare for the schedule's randomness.
+ */
+export function searchFloorQps(minQps: number, minQueries: number, maxDurationSeconds: number): number {
+  return Math.max(minQps, (1.1 * minQueries) / maxDurationSeconds);
+}
+
 /** Rates are stated to 0.1 QPS (a bracket 0.2 wide is converged): finer steps are far inside a run's own noise. */
 const round = (qps: number) => Math.round(qps * 10) / 10;
 

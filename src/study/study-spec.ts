@@ -170,7 +170,7 @@ const ServingSchema = z.object({
     precision: z.number().positive().default(0.1).describe('stop when the lowest invalid QPS is within this fraction of the highest valid one'),
     maxTrials: z.number().int().positive().default(10),
     startFraction: z.number().positive().default(0.25).describe('first trial: this fraction of the SingleStream rate (1000 / p50) times the instances'),
-    minQps: z.number().positive().default(0.5),
+    minQps: z.number().positive().default(0.5).describe('halving stops below this (or below the rate that cannot reach minQueries.server within maxDurationSeconds, if higher)'),
   }).strict().prefault({}),
   seed: z.number().int().nonnegative().default(1),
 }).strict().superRefine((s, ctx) => {

@@ -2,7 +2,7 @@ import { proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DatasetRef, ResolvedScheduler, ServingActivities, ServingRunActivityRequest, ServingRunOutcome } from '../activities/index.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, SchedulerSpec, ServingSpec, TimingSpec } from '../study/study-spec.js';
-import { capacityOf, nextTrialQps, type CapacityTrial } from '../stats/capacity-search.js';
+import { capacityOf, nextTrialQps, searchFloorQps, type CapacityTrial } from '../stats/capacity-search.js';
 import { seedOf } from '../stats/shuffle.js';
 import { deviceCellOptions } from './activity-options.js';
 import { skipModelSignal } from './messages.js';
@@ -99,7 +99,8 @@ export async function deviceServingWorkflow(input: DeviceServingInput): Promise<
       }
       const settings = {
         startQps: serving.search.startFraction * (1000 / single.p50_ms) * scheduler.instances,
-        precision: serving.search.precision, maxTrials: serving.search.maxTrials, minQps: serving.search.minQps,
+        precision: serving.search.precision, maxTrials: serving.search.maxTrials,
+        minQps: searchFloorQps(serving.search.minQps, serving.minQueries.server, serving.maxDurationSeconds),
       };
       for (let search = 0; search < serving.search.searches && !skipped.has(model.id); search++) {
         const trials: CapacityTrial[] = [];

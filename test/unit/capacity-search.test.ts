@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capacityOf, nextTrialQps, type CapacityTrial } from '../../src/stats/capacity-search.js';
+import { capacityOf, nextTrialQps, searchFloorQps, type CapacityTrial } from '../../src/stats/capacity-search.js';
 import { poissonArrivals } from '../../src/stats/poisson-arrivals.js';
 
 const settings = { startQps: 40, precision: 0.1, maxTrials: 12, minQps: 1 };
@@ -52,4 +52,12 @@ test('Poisson arrivals: both minimums met, mean gap near 1000/qps, the same seed
   assert.deepEqual(poissonArrivals(100, 20_000, 1000, 7), a);
   assert.notDeepEqual(poissonArrivals(100, 20_000, 1000, 8), a);
   assert.equal(poissonArrivals(1, 100, 1000, 1).length, 1000);
+});
+
+test('the floor: a rate whose 1,000 queries cannot fit in the maximum duration is never tried', () => {
+  // 1,000 queries in 120 s need 8.3 QPS; with 10% to spare, 9.2.
+  assert.ok(Math.abs(searchFloorQps(0.5, 1000, 120) - 1100 / 120) < 1e-12);
+  assert.equal(searchFloorQps(20, 1000, 120), 20);
+  const floor = { ...settings, minQps: searchFloorQps(0.5, 1000, 120) };
+  assert.deepEqual(search(() => false, floor).map((t) => t.qps), [40, 20, 10]);
 });
