@@ -13,6 +13,8 @@ import type { Family } from './model-family.js';
 export const FIGURE_NAMES = [
   'top1-vs-gflops', 'time-vs-batch', 'gflops-vs-time', 'top1-vs-time', 'top1-vs-images-per-s',
   'memory-vs-size', 'power-vs-batch', 'top1-vs-energy', 'accuracy-density',
+  // Drawn only for a study with serving results (src/report/serving-chart.ts).
+  'server-p99-vs-qps',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 
