@@ -24,7 +24,8 @@ interface Waiting extends QueuedSample {
 export class DynamicBatcher {
   private queue: Waiting[] = [];
   private head = 0;
-  private readonly busy: boolean[];
+  /** Batches each instance has been given and not yet finished (at most 2: one running, one next). */
+  private readonly inFlight: number[];
   private timer: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   private fail!: (err: Error) => void;
@@ -35,7 +36,7 @@ export class DynamicBatcher {
   batchedSamples = 0;
 
   constructor(private readonly runner: BatchRunner, private readonly setting: BatchingSetting, private readonly now: () => number = () => performance.now()) {
-    this.busy = Array.from({ length: runner.instances }, () => false);
+    this.inFlight = Array.from({ length: runner.instances }, () => 0);
     this.failed = new Promise<never>((_, reject) => { this.fail = reject; });
     this.failed.catch(() => undefined); // observed by whoever waits on it; never an unhandled rejection
   }
@@ -60,18 +61,32 @@ export class DynamicBatcher {
 
   /** Resolves once no batch is running (waiting samples are left alone). */
   async drained(): Promise<void> {
-    while (this.busy.some(Boolean)) await new Promise((r) => setTimeout(r, 1));
+    while (this.inFlight.some((n) => n > 0)) await new Promise((r) => setTimeout(r, 1));
   }
 
+  /**
+   * Idle instances take what waits (a full batch, or what the oldest sample's delay lets go). Once
+   * every instance runs one, each may be handed one more full batch to start the moment its current
+   * one ends: without it, every batch would wait for this thread to hear of the last one's end and
+   * send the next (an idle gap per batch, which also cools the caches on a VM). Only full batches:
+   * a partial one could still have grown. And only while a full batch waits for every instance:
+   * then all of them stay busy for a whole batch anyway, so no sample waits behind a busy instance
+   * when another would have freed sooner (with one instance: whenever a full batch waits).
+   */
   private pump(): void {
-    for (let i = 0; i < this.busy.length && this.queued > 0; i++) {
-      if (this.busy[i]) continue;
+    for (let i = 0; i < this.inFlight.length && this.queued > 0; i++) {
+      if (this.inFlight[i]! > 0) continue;
       const waitedMs = this.now() - this.queue[this.head]!.enqueuedMs;
       if (this.queued < this.setting.maxBatch && waitedMs < this.setting.maxQueueDelayMs) {
         this.wakeAfter(this.setting.maxQueueDelayMs - waitedMs);
         return;
       }
       this.dispatch(i, Math.min(this.setting.maxBatch, this.queued));
+    }
+    if (this.inFlight.every((n) => n > 0)) {
+      for (let i = 0; i < this.inFlight.length && this.queued >= this.setting.maxBatch * this.inFlight.length; i++) {
+        if (this.inFlight[i] === 1) this.dispatch(i, this.setting.maxBatch);
+      }
     }
   }
 
@@ -82,16 +97,16 @@ export class DynamicBatcher {
       this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
-    this.busy[instance] = true;
+    this.inFlight[instance]!++;
     this.batches++;
     this.batchedSamples += n;
     this.runner.run(instance, batch.map((b) => b.sample)).then(() => {
       const t = this.now();
-      this.busy[instance] = false;
+      this.inFlight[instance]!--;
       for (const b of batch) b.done(t);
       this.pump();
     }, (err: Error) => {
-      this.busy[instance] = false;
+      this.inFlight[instance]!--;
       if (!this.failure) {
         this.failure = err;
         this.fail(err);

@@ -41,16 +41,36 @@ async function main(): Promise<void> {
     model = await openClassifier(inProcessRuntime(setup.runtime), setup.modelPath, { provider: setup.provider, threads: setup.threads, spinning: setup.spinning });
     if (model.inputDtype !== setup.dtype) throw new Error(`model ${setup.modelPath} takes ${model.inputDtype} input, the samples are ${setup.dtype}`);
   }
+  // Batches run one after another in arrival order: a batch sent while one runs (the batcher keeps
+  // the next one waiting here, so no gap opens between them) must not refill the running one's input.
+  const waiting: InstanceRequest[] = [];
+  let running = false;
+  const next = async (): Promise<void> => {
+    running = true;
+    for (let req = waiting.shift(); req; req = waiting.shift()) {
+      if (!model) {
+        post({ id: req.id, ok: true });
+        continue;
+      }
+      const rows = setup.fixedBatch ?? req.samples.length;
+      if (req.samples.length > rows) {
+        post({ id: req.id, ok: false, error: `a batch of ${req.samples.length} samples exceeds the graph's fixed batch ${rows}` });
+        continue;
+      }
+      const input = inputFor(rows);
+      fill(input, req.samples);
+      try {
+        await model.handle.run({ [model.inputName]: input });
+        post({ id: req.id, ok: true });
+      } catch (err) {
+        post({ id: req.id, ok: false, error: (err as Error).message ?? String(err) });
+      }
+    }
+    running = false;
+  };
   port.on('message', (req: InstanceRequest) => {
-    if (!model) return post({ id: req.id, ok: true });
-    const rows = setup.fixedBatch ?? req.samples.length;
-    if (req.samples.length > rows) return post({ id: req.id, ok: false, error: `a batch of ${req.samples.length} samples exceeds the graph's fixed batch ${rows}` });
-    const input = inputFor(rows);
-    fill(input, req.samples);
-    model.handle.run({ [model.inputName]: input }).then(
-      () => post({ id: req.id, ok: true }),
-      (err: unknown) => post({ id: req.id, ok: false, error: (err as Error).message ?? String(err) }),
-    );
+    waiting.push(req);
+    if (!running) void next();
   });
   post({ ready: true, inputDtype: model?.inputDtype ?? setup.dtype });
 }

@@ -10,16 +10,25 @@ import type { BatchRunner } from '../../src/serving/instance-pool.js';
 import type { ScenarioOutcome } from '../../src/serving/load-generator.js';
 import { summariseRun } from '../../src/serving/serving-summary.js';
 
-function fakeRunner(instances: number, fail = false): BatchRunner & { batches: { instance: number; samples: number[] }[]; busyAtOnce: number } {
-  let busy = 0;
+/** Instances that run their batches one after another, as instance-worker.ts does, recording what they were given and when. */
+function fakeRunner(instances: number, fail = false) {
+  const tails: Promise<void>[] = Array.from({ length: instances }, () => Promise.resolve());
+  const given = Array.from({ length: instances }, () => 0);
+  let running = 0;
   const r = {
-    instances, batches: [] as { instance: number; samples: number[] }[], busyAtOnce: 0,
-    async run(instance: number, samples: readonly number[]) {
+    instances, batches: [] as { instance: number; samples: number[] }[], busyAtOnce: 0, mostGiven: 0,
+    run(instance: number, samples: readonly number[]): Promise<void> {
       r.batches.push({ instance, samples: [...samples] });
-      r.busyAtOnce = Math.max(r.busyAtOnce, ++busy);
-      await new Promise((res) => setTimeout(res, 2));
-      busy--;
-      if (fail) throw new Error('instance fell over');
+      r.mostGiven = Math.max(r.mostGiven, ++given[instance]!);
+      const done = tails[instance]!.then(async () => {
+        r.busyAtOnce = Math.max(r.busyAtOnce, ++running);
+        await new Promise((res) => setTimeout(res, 2));
+        running--;
+        given[instance]!--;
+        if (fail) throw new Error('instance fell over');
+      });
+      tails[instance] = done.catch(() => undefined);
+      return done;
     },
     async close() {},
   };
@@ -53,6 +62,20 @@ test('samples offered together form full batches; batching off runs each alone; 
   assert.ok(alone.batches.every((x) => x.samples.length === 1));
   assert.equal(alone.busyAtOnce, 2);
   assert.deepEqual(new Set(alone.batches.map((x) => x.instance)), new Set([0, 1]));
+});
+
+test('with a backlog, each instance is handed its next full batch while it runs one, never more', async () => {
+  const runner = fakeRunner(1);
+  const b = new DynamicBatcher(runner, { maxBatch: 2, maxQueueDelayMs: 0 });
+  // All eight offered at once (as Offline does).
+  await new Promise<number>((done) => b.enqueue([...Array(8).keys()].map((sample) => ({ sample, done: (t: number) => (sample === 7 ? done(t) : undefined) }))));
+  assert.equal(runner.mostGiven, 2, 'one running and one next');
+  assert.deepEqual(runner.batches.map((x) => x.samples.length), [2, 2, 2, 2]);
+  // Two instances, one sample waiting: it waits in the queue for whichever frees first.
+  const two = fakeRunner(2);
+  const c = new DynamicBatcher(two, { maxBatch: 1, maxQueueDelayMs: 0 });
+  await offer(c, [0, 1, 2]);
+  assert.equal(two.mostGiven, 1);
 });
 
 test('an instance\'s error rejects `failed` and drops what waits', async () => {
