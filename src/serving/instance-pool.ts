@@ -18,6 +18,7 @@ export async function openInstancePool(setup: InstanceSetup, instances: number):
   const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let fatal: Error | null = null;
+  let closing = false;
   const started = Array.from({ length: instances }, () => new Promise<void>((resolve, reject) => {
     const w = new Worker(new URL('./instance-worker.mjs', import.meta.url), { workerData: setup });
     workers.push(w);
@@ -34,13 +35,20 @@ export async function openInstancePool(setup: InstanceSetup, instances: number):
       if (m.ok) p?.resolve();
       else p?.reject(new Error(m.error));
     });
-    w.on('error', (err) => {
-      fatal = err;
-      reject(err);
-      for (const p of waiting.values()) p.reject(err);
-    });
+    const die = (err: Error) => {
+      fatal ??= err;
+      reject(fatal);
+      for (const p of waiting.values()) p.reject(fatal);
+      waiting.clear();
+    };
+    w.on('error', die);
+    // A thread that ends without an error event (killed, or out of memory) must not leave its batches pending for ever.
+    w.on('exit', (code) => { if (!closing) die(new Error(`model instance thread ended (exit code ${code})`)); });
   }));
-  const close = async () => { await Promise.all(workers.map((w) => w.terminate())); };
+  const close = async () => {
+    closing = true;
+    await Promise.all(workers.map((w) => w.terminate()));
+  };
   try {
     await Promise.all(started);
   } catch (err) {
