@@ -1,7 +1,7 @@
-import { access } from 'node:fs/promises';
+import { access, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { safeName } from '../results/cells.js';
-import { rowsToTable, writeParquet } from '../results/parquet-table.js';
+import { readParquet, rowsToTable, writeParquet } from '../results/parquet-table.js';
 import { TABLES } from '../results/schema.js';
 import type { ImagePrediction } from './score-rows.js';
 
@@ -33,4 +33,27 @@ export async function partsExist(dir: string, n: number): Promise<boolean> {
     }
   }
   return true;
+}
+
+/** What the paired comparison of a variant with its parent needs of each image (src/analysis/variant-tables.ts). */
+export interface ImageOutcome {
+  image_id: string;
+  top1_id: number;
+  correct_at_1: boolean;
+  correct_at_5: boolean;
+}
+
+/** Every image's outcome from a model's predictions on a device; empty when it has none (not evaluated there). */
+export async function readImageOutcomes(outDir: string, modelId: string, device: string): Promise<ImageOutcome[]> {
+  const dir = predictionsDir(outDir, modelId, device);
+  const parts = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^part-\d+\.parquet$/.test(f)).sort();
+  const out: ImageOutcome[] = [];
+  for (const part of parts) {
+    const table = await readParquet(path.join(dir, part));
+    const [id, top5, c1, c5] = ['image_id', 'top5_ids', 'correct_at_1', 'correct_at_5'].map((n) => table.getChild(n)!);
+    for (let i = 0; i < table.numRows; i++) {
+      out.push({ image_id: String(id!.get(i)), top1_id: Number((top5!.get(i) as { get(j: number): number }).get(0)), correct_at_1: Boolean(c1!.get(i)), correct_at_5: Boolean(c5!.get(i)) });
+    }
+  }
+  return out;
 }

@@ -111,6 +111,11 @@ export function createControlActivities(deps: ControlActivityDeps) {
           published_top5: published?.top5 != null ? published.top5 / 100 : null,
           published_source: published?.source ?? null,
           weights: model.weights ?? 'pretrained',
+          // A precision variant (tools/variants): its parent, recipe and calibration images (variants.parquet leaves those out).
+          ...(model.variantOf ? {
+            variant_of: model.variantOf, recipe: model.recipe ?? null, calibration_images: model.calibrationImageIds?.length ?? null,
+            ...(model.calibrationImageIds ? { calibration_image_ids: model.calibrationImageIds } : {}),
+          } : {}),
         };
         await writeCell(file, cell);
         return cell;

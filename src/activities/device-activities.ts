@@ -130,7 +130,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
     async measureLatencyRepetition(req: LatencyRepetitionRequest): Promise<LatencyRepetitionOutcome> {
       return classifyFailures(() => deps.lock.run(async () => {
         const outDir = localPathOf(req.outDir, 'results');
-        const key = [req.device, req.model.id, `b${req.batchSize}`] as const;
+        // A runtime variant's cells sit in a folder of its own beside the device's plain ones.
+        const key = [req.device, req.model.id, ...(req.variant ? [req.variant] : []), `b${req.batchSize}`] as const;
         const file = cellPath(outDir, 'latency', ...key);
         const done = await readCell<LatencyCell>(file);
         if (done) return outcomeOf(done, true);
@@ -138,7 +139,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const reps = await readRepetitions(repDir);
         const runtime = deviceRuntime(req);
         const base = {
-          model_id: req.model.id, device: req.device, batch_size: req.batchSize, provider: providerColumn(req),
+          model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), provider: providerColumn(req),
           precision: req.model.precision ?? 'unknown', rebatched: false, worker: workerIdentity(),
           // A self-timed runtime (trtexec) runs in a process of its own anyway.
           isolation: runtime.kind === 'self-timed' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
@@ -158,6 +159,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
           const cellReq = {
             model: req.model, modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime, provider: req.provider, threads: req.threads,
+            ...(req.session ? { session: req.session } : {}),
           };
           const started = performance.now();
           const startedAt = Date.now();
@@ -173,10 +175,10 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const { noise } = req.timing;
           const disturbances = noise.discard ? isDisturbed(host, noise) : [];
           const rep = repetitionRecord(
-            { model_id: req.model.id, device: req.device, batch_size: req.batchSize, repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
+            { model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
             measured, host, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
           );
-          if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
+          if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
           await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
           const all = [...reps, rep];
           if (req.finish || !nextRepetition(all, req.timing).another) return await finishCell(all, { precision, rebatched });
@@ -199,6 +201,8 @@ export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
 export interface LatencyRepetitionRequest extends DeviceCellRequest {
   batchSize: number;
+  /** The device's runtime variant this cell times (its settings are in the request's runtime fields). */
+  variant?: string;
   timing: TimingSpec;
   /** The device's round this repetition belongs to (recorded with it). */
   round: number;

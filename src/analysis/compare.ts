@@ -31,6 +31,8 @@ import { studentT975, Z_975 } from '../stats/quantiles.js';
 export interface CompareCell {
   model_id: string;
   batch_size: number;
+  /** The device's runtime variant (docs/VARIANTS.md); null where it has none. Cells pair only with the same variant. */
+  variant?: string | null;
   p50_ms: number;
   /** p50 of each clean repetition (latency_repetitions.parquet); [] for older studies. */
   repetition_p50_ms: readonly number[];
@@ -53,6 +55,7 @@ export interface CompareRow {
   device_a: string;
   device_b: string;
   batch_size: number;
+  variant: string | null;
   p50_a_ms: number;
   p50_b_ms: number;
   /** p50 B / p50 A: below 1, B is faster. */
@@ -136,16 +139,17 @@ export function compareCell(a: CompareCell, b: CompareCell, opts: CompareOptions
   return { ratio, ratio_low: low, ratio_high: high, significant, verdict: !significant ? 'within noise' : ratio < 1 ? 'faster' : 'slower', basis, ...repetitions };
 }
 
-/** Rows for every (model, batch) measured in both A (on deviceA) and B (on deviceB), in A's order. */
+/** Rows for every (model, batch, variant) measured in both A (on deviceA) and B (on deviceB), in A's order. */
 export function compareCells(
   a: readonly CompareCell[], b: readonly CompareCell[], devices: { a: string; b: string }, opts: CompareOptions = {},
 ): CompareRow[] {
-  const byKey = new Map(b.map((c) => [`${c.model_id}\u0000${c.batch_size}`, c]));
+  const keyOf = (c: CompareCell) => `${c.model_id}\u0000${c.batch_size}\u0000${c.variant ?? ''}`;
+  const byKey = new Map(b.map((c) => [keyOf(c), c]));
   return a.flatMap((ca) => {
-    const cb = byKey.get(`${ca.model_id}\u0000${ca.batch_size}`);
+    const cb = byKey.get(keyOf(ca));
     if (!cb) return [];
     return [{
-      model_id: ca.model_id, device_a: devices.a, device_b: devices.b, batch_size: ca.batch_size,
+      model_id: ca.model_id, device_a: devices.a, device_b: devices.b, batch_size: ca.batch_size, variant: ca.variant ?? null,
       p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ...compareCell(ca, cb, opts), runs_a: ca.samples.length, runs_b: cb.samples.length,
     }];
   });

@@ -11,6 +11,9 @@ import type { ServingSpec, TimingSpec } from '../study/study-spec.js';
 import { accuracyProvenance } from './accuracy-provenance.js';
 import { analyzeStudy } from './analyze.js';
 import { servingTables } from './serving-tables.js';
+import { lawInputs, runtimeVariantsOf } from './law-inputs.js';
+import { variantTables } from './variant-tables.js';
+import { readImageOutcomes } from '../accuracy/predictions.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
@@ -25,10 +28,15 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const servingCells = await readAllCells(outDir, 'serving');
   const timing = timingOf(summary.spec_json);
   const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability });
-  const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
+  const runtimeVariants = runtimeVariantsOf(summary.spec_json);
+  // The papers' laws keep one point per model and cell: parents only, at each device's reference runtime variant.
+  const { fits, frontiers } = analyzeStudy(lawInputs({ models, accuracy, latency }, runtimeVariants));
+  const variants = await variantTables({
+    models, devices, latency, repetitions, runtimeVariants, outcomes: (model, device) => readImageOutcomes(outDir, model, device),
+  });
   // What a cell holds beyond its table's columns goes to a table of its own.
   const rows: { [N in StudyTableName]: TableRow<N>[] } = {
-    models: models.map(({ by_op_type: _ops, ...m }) => (m.published_source != null ? m : { ...m, published_source: catalogSource(m) })),
+    models: models.map(({ by_op_type: _ops, calibration_image_ids: _calibration, ...m }) => (m.published_source != null ? m : { ...m, published_source: catalogSource(m) })),
     model_ops: models.flatMap((m) => Object.entries(m.by_op_type).map(([op_type, c]) => ({ model_id: m.model_id, op_type, ...c }))),
     devices,
     // Cells written before accuracy provenance get it here, from their own counts.
@@ -42,6 +50,7 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
       ...(timing ? { timing_below_spec: timingBelowSpec(timing), timing_reason: timing.reason ?? null } : {}),
       ...studyProvenance(devices, repetitions, codeVersion()),
     }],
+    variants,
     fits,
     frontiers,
     ...serving,
@@ -66,7 +75,7 @@ function sampleRows(c: LatencyCell): TableRow<'latency_samples'>[] {
     if (reps && i > 0 && reps[i] !== reps[i - 1]) run = 0;
     return {
       model_id: c.model_id, device: c.device, batch_size: c.batch_size, run_index: reps ? run++ : i, latency_ms: ms,
-      ...(reps ? { repetition: reps[i]! } : {}),
+      ...(reps ? { repetition: reps[i]! } : {}), ...(c.variant != null ? { variant: c.variant } : {}),
     };
   });
 }

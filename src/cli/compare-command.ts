@@ -22,7 +22,7 @@ function repetitionP50s(rows: Row[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   for (const r of rows) {
     if (r.discarded === true || r.p50_ms === null || r.p50_ms === undefined) continue;
-    const key = sampleKey(String(r.device), String(r.model_id), Number(r.batch_size));
+    const key = sampleKey(String(r.device), String(r.model_id), Number(r.batch_size), r.variant as string | null | undefined);
     groups.set(key, [...(groups.get(key) ?? []), Number(r.p50_ms)]);
   }
   return groups;
@@ -49,15 +49,16 @@ function cells(s: Side, device: string): CompareCell[] {
   return s.latency
     .filter((l) => l.device === device && l.status === 'ok' && l.p50_ms !== null)
     .map((l: Row) => {
-      const key = sampleKey(device, String(l.model_id), Number(l.batch_size));
+      const variant = (l.variant ?? null) as string | null;
+      const key = sampleKey(device, String(l.model_id), Number(l.batch_size), variant);
       return {
-        model_id: String(l.model_id), batch_size: Number(l.batch_size), p50_ms: Number(l.p50_ms),
+        model_id: String(l.model_id), batch_size: Number(l.batch_size), variant, p50_ms: Number(l.p50_ms),
         repetition_p50_ms: s.repetitions.get(key) ?? [],
         ci_low_ms: numberOrNull(l.p50_ci_low_ms), ci_high_ms: numberOrNull(l.p50_ci_high_ms), repetitions: numberOrNull(l.repetitions),
         samples: s.samples.get(key) ?? [],
       };
     })
-    .sort((x, y) => x.model_id.localeCompare(y.model_id) || x.batch_size - y.batch_size);
+    .sort((x, y) => x.model_id.localeCompare(y.model_id) || (x.variant ?? '').localeCompare(y.variant ?? '') || x.batch_size - y.batch_size);
 }
 
 /**
@@ -96,7 +97,7 @@ function table(rows: CompareRow[]): string {
   const mixed = new Set(rows.map((r) => r.basis)).size > 1;
   const head = ['model', 'batch', 'A p50 ms', 'B p50 ms', 'B/A', '95% interval', 'B is'];
   const body = rows.map((r) => [
-    r.model_id, String(r.batch_size), r.p50_a_ms.toFixed(3), r.p50_b_ms.toFixed(3), r.ratio.toFixed(3),
+    r.variant ? `${r.model_id}@${r.variant}` : r.model_id, String(r.batch_size), r.p50_a_ms.toFixed(3), r.p50_b_ms.toFixed(3), r.ratio.toFixed(3),
     r.ratio_low === null ? '-' : `${r.ratio_low.toFixed(3)}–${r.ratio_high!.toFixed(3)}`,
     mixed && r.basis ? `${r.verdict} (${r.basis})` : r.verdict,
   ]);
@@ -171,7 +172,7 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
   if (failOver === undefined) return 0;
   const slower = regressions(all, failOver);
   for (const r of slower) {
-    process.stderr.write(`dnnbench: regression: ${r.model_id} b${r.batch_size} on ${r.device_b}: ${r.p50_a_ms.toFixed(3)} → ${r.p50_b_ms.toFixed(3)} ms, ` +
+    process.stderr.write(`dnnbench: regression: ${r.model_id} b${r.batch_size}${r.variant ? `@${r.variant}` : ''} on ${r.device_b}: ${r.p50_a_ms.toFixed(3)} → ${r.p50_b_ms.toFixed(3)} ms, ` +
       `B/A ${r.ratio.toFixed(3)} (95% ${r.ratio_low!.toFixed(3)}–${r.ratio_high!.toFixed(3)}), more than ${failOver}% slower\n`);
   }
   process.stderr.write(`dnnbench: ${slower.length} of ${all.length} cells significantly slower by more than ${failOver}%\n`);

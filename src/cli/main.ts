@@ -36,7 +36,7 @@ const program = new Command('dnnbench').description('Benchmark ImageNet classifi
 
 program.command('study')
   .description('run a study: with no TEMPORAL_ADDRESS, on an embedded dev server with an in-process worker')
-  .option('--preset <name>', 'a built-in study: quick (2 small kit models, batch 1,2,4), kit (all kit models, batch 1..64), papers (33 models of the papers) or serving (serving scenarios on 2 small kit models: docs/SERVING.md)')
+  .option('--preset <name>', 'a built-in study: quick (2 small kit models, batch 1,2,4), kit (all kit models, batch 1..64), papers (33 models of the papers), serving (serving scenarios on 2 small kit models: docs/SERVING.md) or variants (4 models as fp32, fp16, int8 dynamic and static, at 2 and 1 threads: docs/VARIANTS.md)')
   .option('--config <file>', 'a study spec (YAML or JSON)')
   .option('--out <dir>', 'output folder (default data/results/<studyId>)')
   .option('--id <id>', 'study id (default: from the preset/spec and a hash of its content)')

@@ -7,7 +7,7 @@ export function printStudyResult(r: StudyResult): void {
   for (const m of r.results) {
     const acc = m.top1 === null ? '' : ` top1 ${(m.top1 * 100).toFixed(2)}%`;
     // A cell that is not stable says so beside its figure (latency.parquet `stability_reason` says why).
-    const lat = m.latency.map((l) => `b${l.batch} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms${l.stability && l.stability !== 'stable' ? ` (${l.stability})` : ''}` : l.status}`).join(', ');
+    const lat = m.latency.map((l) => `b${l.batch}${l.variant ? `@${l.variant}` : ''} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms${l.stability && l.stability !== 'stable' ? ` (${l.stability})` : ''}` : l.status}`).join(', ');
     lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
   }
   // Results of workflows started before serving existed have no serving field.

@@ -13,7 +13,7 @@ serveChildJob<IsolatedCellRequest, CellMeasurement>(async (req, progress) => {
   const shard = await readShard(req.shardFile, req.crop);
   return measureCell({
     model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
-    provider: req.provider, threads: req.threads, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
+    provider: req.provider, threads: req.threads, session: req.session, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
     power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: progress,
   });
 });

@@ -31,7 +31,7 @@ export interface CellRequest extends DeviceRuntime {
 export async function measureCell(req: CellRequest): Promise<CellMeasurement> {
   const runtime = deviceRuntime(req);
   if (runtime.kind === 'in-process') {
-    return measureLatency({ ...req, runtime, session: { provider: req.provider, threads: req.threads } });
+    return measureLatency({ ...req, runtime, session: { provider: req.provider, threads: req.threads, ...req.session } });
   }
   return measureSelfTimed(runtime, req);
 }

@@ -17,6 +17,8 @@ export interface RepetitionIdentity {
   model_id: string;
   device: string;
   batch_size: number;
+  /** The device's runtime variant, if it has them. */
+  variant?: string;
   repetition: number;
   round: number;
   worker: string;

@@ -1,4 +1,5 @@
 import { analyzeStudy, type FitRow, type FrontierRow } from '../analysis/analyze.js';
+import { lawInputs, runtimeVariantsOf } from '../analysis/law-inputs.js';
 import type { ReadRow } from '../results/schema.js';
 import { assertResultsDir, readResultTable } from './read-tables.js';
 
@@ -11,6 +12,8 @@ export interface StudyData {
   latency: ReadRow<'latency'>[];
   fits: FitRow[];
   frontiers: FrontierRow[];
+  /** Every row of these tables, variants included, for the report's numbers; the fields above keep one point per model (law-inputs.ts). */
+  all: { models: ReadRow<'models'>[]; accuracy: ReadRow<'accuracy'>[]; latency: ReadRow<'latency'>[]; variants: ReadRow<'variants'>[] };
 }
 
 /**
@@ -19,11 +22,14 @@ export interface StudyData {
  */
 export async function loadStudy(dir: string): Promise<StudyData> {
   assertResultsDir(dir);
-  const [study, models, devices, accuracy, latency, fits, frontiers] = await Promise.all([
+  const [study, models, devices, accuracy, latency, fits, frontiers, variants] = await Promise.all([
     readResultTable(dir, 'study'), readResultTable(dir, 'models'), readResultTable(dir, 'devices'), readResultTable(dir, 'accuracy'),
-    readResultTable(dir, 'latency'), readResultTable(dir, 'fits'), readResultTable(dir, 'frontiers'),
+    readResultTable(dir, 'latency'), readResultTable(dir, 'fits'), readResultTable(dir, 'frontiers'), readResultTable(dir, 'variants'),
   ]);
-  const data = { dir, study: study[0] ?? null, models, devices, accuracy, latency, fits, frontiers };
+  // The papers' figures keep one point per model: parents only, at each device's reference runtime variant.
+  const runtimeVariants = study[0]?.spec_json ? runtimeVariantsOf(study[0].spec_json) : new Map();
+  const laws = lawInputs({ models, accuracy, latency }, runtimeVariants);
+  const data = { dir, study: study[0] ?? null, ...laws, devices, fits, frontiers, all: { models, accuracy, latency, variants } };
   if (fits.length === 0 && frontiers.length === 0) Object.assign(data, analyzeStudy(data));
   return data;
 }

@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
-import * as parquet from 'parquet-wasm';
+import type { Table } from 'apache-arrow';
 import { InputError } from '../errors.js';
-import { arrowType } from '../results/parquet-table.js';
+import { arrowType, readParquet } from '../results/parquet-table.js';
 import { columnOf, TABLES, type ReadRow, type StudyTableName } from '../results/schema.js';
 
 export type Row = Record<string, unknown>;
@@ -16,10 +14,6 @@ function plain(v: unknown): unknown {
     return Array.from((v as { toArray(): ArrayLike<unknown> }).toArray(), plain);
   }
   return v;
-}
-
-async function readArrow(file: string): Promise<Table> {
-  return tableFromIPC(parquet.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
 }
 
 /** Every row as a plain object. */
@@ -41,7 +35,7 @@ export const tableFile = (dir: string, name: StudyTableName): string => path.joi
 async function readStudyTable(dir: string, name: StudyTableName): Promise<Table | null> {
   const file = tableFile(dir, name);
   if (!existsSync(file)) return null;
-  const table = await readArrow(file);
+  const table = await readParquet(file);
   for (const [column, def] of Object.entries(TABLES[name])) {
     const got = table.schema.fields.find((f) => f.name === column)?.type;
     const want = arrowType(columnOf(def).type);
@@ -78,8 +72,10 @@ export async function readSampleGroups(dir: string): Promise<Map<string, number[
   if (!table) return groups;
   const columns: (keyof ReadRow<'latency_samples'>)[] = ['model_id', 'device', 'batch_size', 'latency_ms'];
   const [model, device, batch, ms] = columns.map((n) => table.getChild(n)!);
+  // Absent from studies older than runtime variants.
+  const variant = table.getChild('variant');
   for (let i = 0; i < table.numRows; i++) {
-    const key = sampleKey(String(device!.get(i)), String(model!.get(i)), Number(batch!.get(i)));
+    const key = sampleKey(String(device!.get(i)), String(model!.get(i)), Number(batch!.get(i)), variant?.get(i) as string | null | undefined);
     const list = groups.get(key);
     const v = Number(ms!.get(i));
     if (list) list.push(v);
@@ -88,4 +84,6 @@ export async function readSampleGroups(dir: string): Promise<Map<string, number[
   return groups;
 }
 
-export const sampleKey = (device: string, model: string, batch: number): string => `${device}\u0000${model}\u0000${batch}`;
+/** A latency cell's key: device, model, batch and the device's runtime variant, if any. */
+export const sampleKey = (device: string, model: string, batch: number, variant?: string | null): string =>
+  `${device}\u0000${model}\u0000${batch}${variant ? `\u0000${variant}` : ''}`;

@@ -107,9 +107,9 @@ async function deviceSection(s: StudyData, d: DeviceData, figuresDir: string): P
 /** Every number of the study, one sortable table per Parquet table (raw samples summarized by latency and serving). */
 function numbers(s: StudyData, serving: ServingData): string {
   const tables: [string, string, Rows][] = [
-    ['models', 'models.parquet: one row per model', s.models as Rows],
-    ['accuracy', 'accuracy.parquet: one row per model and device', s.accuracy as Rows],
-    ['latency', 'latency.parquet: one row per model, device and batch size (raw runs in latency_samples.parquet)', latencyTableRows(s.latency)],
+    ['models', 'models.parquet: one row per model', s.all.models as Rows],
+    ['accuracy', 'accuracy.parquet: one row per model and device', s.all.accuracy as Rows],
+    ['latency', 'latency.parquet: one row per model, device, batch size and runtime variant (raw runs in latency_samples.parquet)', latencyTableRows(s.all.latency)],
     ['fits', 'fits.parquet: the fits of SPEC §3, one row per parameter', fitTableRows(s.fits, s.latency)],
     ['frontiers', 'frontiers.parquet: every point of every Pareto frontier', frontierTableRows(s.frontiers, s.latency)],
     ['devices', 'devices.parquet', s.devices as Rows],
@@ -119,6 +119,8 @@ function numbers(s: StudyData, serving: ServingData): string {
     tables.push(['serving', 'serving.parquet: one row per serving run (per-query latencies in serving_samples.parquet)',
       serving.runs.map((r) => ({ ...r, started_at: new Date(r.started_at).toISOString() }))]);
   }
+  // Variants only where the study had them (docs/VARIANTS.md).
+  if (s.all.variants.length) tables.push(['variants', 'variants.parquet: each variant against its parent (precision) or the device\'s reference (runtime)', s.all.variants as Rows]);
   if (serving.capacity.length) tables.push(['serving-capacity', 'serving_capacity.parquet: one row per Server capacity search', serving.capacity as Rows]);
   return tables.map(([id, title, rows]) => `<h3 id="table-${id}">${esc(title)}</h3>\n${sortableTable(`t-${id}`, rows)}`).join('\n');
 }

@@ -8,6 +8,8 @@ import type { TableRow } from './schema.js';
 export type ModelCell = TableRow<'models'> & {
   /** The per-op breakdown: model_ops.parquet. */
   by_op_type: Record<string, Omit<TableRow<'model_ops'>, 'model_id' | 'op_type'>>;
+  /** An int8-static variant's calibration images (its sidecar's): the variants table leaves them out of the paired accuracy. */
+  calibration_image_ids?: string[];
 };
 
 export type DeviceCell = TableRow<'devices'>;

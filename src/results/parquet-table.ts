@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import {
-  Bool, Field, Float64, Int32, Int64, List, Table, TimestampMillisecond, Utf8, makeData, makeVector, tableToIPC, vectorFromArray, type DataType, type Vector,
+  Bool, Field, Float64, Int32, Int64, List, Table, TimestampMillisecond, Utf8, makeData, makeVector, tableFromIPC, tableToIPC, vectorFromArray,
+  type DataType, type Vector,
 } from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { writeFileAtomic } from '../fs/atomic-file.js';
@@ -147,4 +149,9 @@ export async function writeParquet(file: string, table: Table, metadata: Record<
   }
   const wasmTable = parquet.Table.fromIPCStream(tableToIPC(table, 'stream'));
   await writeFileAtomic(file, parquet.writeParquet(wasmTable, props.build()));
+}
+
+/** A Parquet file as an Arrow table (the report, compare and the variants table read results back with it). */
+export async function readParquet(file: string): Promise<Table> {
+  return tableFromIPC(parquet.readParquet(new Uint8Array(await readFile(file))).intoIPCStream());
 }

@@ -48,6 +48,9 @@ export const STUDY_TABLES = {
     resize: 'int32', crop: 'int32', num_classes: 'int32', preprocessing: 'utf8', preprocessing_source: 'utf8',
     published_top1: nullable('float64'), published_top5: nullable('float64'), weights: oneOf('pretrained', 'random'),
     published_source: optional('utf8'),
+    // A precision variant made by tools/variants (docs/VARIANTS.md): its parent, its recipe, and how many
+    // images calibrated it (int8 static); absent (null) for every other model.
+    variant_of: optional('utf8'), recipe: optional('utf8'), calibration_images: optional('int32'),
   },
   model_ops: { model_id: 'utf8', op_type: 'utf8', count: 'int32', macs: 'int64', flops: 'int64' },
   devices: {
@@ -83,6 +86,8 @@ export const STUDY_TABLES = {
     p50_ci_low_ms: optional('float64'), p50_ci_high_ms: optional('float64'), repetitions: optional('int32'),
     repetitions_discarded: optional('int32'), stability: optional(oneOf('stable', 'noisy', 'drifting', 'host-disturbed')),
     stability_reason: optional('utf8'), seconds: optional('float64'),
+    // The device's runtime variant (docs/VARIANTS.md); absent (null) where the device lists none.
+    variant: optional('utf8'),
   },
   // One row per repetition of a latency cell, discarded ones included, with the host's readings around it.
   latency_repetitions: {
@@ -93,11 +98,11 @@ export const STUDY_TABLES = {
     load_avg_start: 'float64', load_avg_end: 'float64', cpu_mhz_min: nullable('float64'), cpu_mhz_max: nullable('float64'),
     max_temperature_c: nullable('float64'), gpu_sm_mhz: nullable('float64'), gpu_memory_mhz: nullable('float64'),
     gpu_throttle_reasons: 'utf8_list', jetson_power_mode: nullable('utf8'), jetson_gpu_mhz: nullable('float64'),
-    host_notes: 'utf8_list',
+    host_notes: 'utf8_list', variant: optional('utf8'),
   },
   latency_samples: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64',
-    repetition: optional('int32'),
+    repetition: optional('int32'), variant: optional('utf8'),
   },
   study: {
     study_id: 'utf8', schema_version: 'int32', spec_json: 'utf8', models: 'int32', devices: 'int32',
@@ -138,6 +143,26 @@ export const STUDY_TABLES = {
     agreement: oneOf('agree', 'disagree', 'single'), single_stream_p50_ms: nullable('float64'), single_stream_qps: nullable('float64'),
     offline_samples_per_s: nullable('float64'), sweep_b1_images_per_s: nullable('float64'), sweep_best_images_per_s: nullable('float64'),
     sweep_best_batch: nullable('int32'),
+  },
+  // Variants side by side (issue 20, docs/VARIANTS.md; src/analysis/variant-tables.ts): one row per
+  // (variant, parent, device), a precision variant against its parent model at the same runtime
+  // variant, or a runtime variant against the device's reference variant for the same model.
+  variants: {
+    device: 'utf8', model_id: 'utf8', variant: nullable('utf8'), parent_model_id: 'utf8', parent_variant: nullable('utf8'),
+    kind: oneOf('precision', 'runtime'), recipe: 'utf8', precision: 'utf8', parent_precision: 'utf8',
+    speedup_b1: nullable('float64'), speedup_b1_ci_low: nullable('float64'), speedup_b1_ci_high: nullable('float64'),
+    speedup_b1_significant: nullable('bool'), best_batch: nullable('int32'), parent_best_batch: nullable('int32'),
+    best_images_per_s: nullable('float64'), parent_best_images_per_s: nullable('float64'), speedup_best: nullable('float64'),
+    speedup_best_ci_low: nullable('float64'), speedup_best_ci_high: nullable('float64'), speedup_best_significant: nullable('bool'),
+    timing_stability: nullable(oneOf('stable', 'noisy', 'drifting', 'host-disturbed')),
+    n_images: nullable('int32'), calibration_excluded: nullable('int32'), accuracy_note: nullable('utf8'),
+    top1: nullable('float64'), parent_top1: nullable('float64'), top1_delta: nullable('float64'), top1_delta_ci_low: nullable('float64'),
+    top1_delta_ci_high: nullable('float64'), top1_mcnemar_p: nullable('float64'), top1_only_parent: nullable('int32'), top1_only_variant: nullable('int32'),
+    top5: nullable('float64'), parent_top5: nullable('float64'), top5_delta: nullable('float64'), top5_delta_ci_low: nullable('float64'),
+    top5_delta_ci_high: nullable('float64'), top5_mcnemar_p: nullable('float64'), top5_only_parent: nullable('int32'), top5_only_variant: nullable('int32'),
+    top1_agreement: nullable('float64'),
+    weight_bytes: 'int64', parent_weight_bytes: 'int64', weight_bytes_ratio: 'float64', rss_peak_ratio_b1: nullable('float64'),
+    cpu_simd_flags: 'utf8_list',
   },
   // SPEC §3's fits, long format (src/analysis/fit-rows.ts), and every point of each Pareto frontier.
   fits: {

@@ -19,6 +19,10 @@ export interface ClassifierOptions {
    * threads take the CPU the accuracy evaluation's helper thread would use.
    */
   spinning?: boolean;
+  /** A runtime variant's settings (docs/VARIANTS.md); default 1, sequential, all. */
+  interOpThreads?: number;
+  executionMode?: OpenOptions['executionMode'];
+  graphOptimization?: OpenOptions['graphOptimization'];
 }
 
 export interface Classifier {
@@ -42,11 +46,12 @@ export function intraOpThreads(requested?: number): number {
  * The session settings a benchmark runs a model with, every one named (results record them,
  * devices.parquet `runtime_settings`): all graph optimisations, ops one after another, the given
  * intra-op threads; spinning and the CPU memory arena as onnxruntime's defaults (on) unless asked.
+ * A runtime variant (docs/VARIANTS.md) may change inter-op threads, execution mode and graph optimisation.
  */
 export function classifierSessionSettings(opts: ClassifierOptions): Required<Pick<OpenOptions, 'provider' | 'threads' | 'interOpThreads' | 'executionMode' | 'graphOptimization' | 'spinning'>> & { cpuMemArena: boolean } {
   return {
-    provider: opts.provider, threads: intraOpThreads(opts.threads), interOpThreads: 1, executionMode: 'sequential',
-    graphOptimization: 'all', spinning: opts.spinning ?? true,
+    provider: opts.provider, threads: intraOpThreads(opts.threads), interOpThreads: opts.interOpThreads ?? 1,
+    executionMode: opts.executionMode ?? 'sequential', graphOptimization: opts.graphOptimization ?? 'all', spinning: opts.spinning ?? true,
     // Never changed by dnnbench: stated so a reader need not know onnxruntime's default.
     cpuMemArena: true,
   };

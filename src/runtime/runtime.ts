@@ -26,7 +26,12 @@ export interface DeviceRuntime {
   runtime?: RuntimeId;
   provider: ExecutionProvider;
   threads?: number;
+  /** A runtime variant's session settings (the device spec's `variants`); unset ones are the benchmark's (classifier.ts). */
+  session?: SessionOverrides;
 }
+
+/** Session settings a device's runtime variant may change besides provider and threads (issue 20, docs/VARIANTS.md). */
+export type SessionOverrides = Pick<OpenOptions, 'interOpThreads' | 'spinning' | 'graphOptimization' | 'executionMode'>;
 
 export type TensorDtype =
   | 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';

@@ -5,6 +5,9 @@ import { PROJECT_ROOT } from '../config/settings.js';
 import { InputError } from '../errors.js';
 import type { ModelOutput, ModelRef, Preprocessing } from './study-spec.js';
 import { exportedFiles, readExportSidecar } from './export-sidecar.js';
+import { readVariantSidecar, splitVariantId, variantFiles } from './variant-sidecar.js';
+
+export { PRECISION_RECIPES } from './variant-sidecar.js';
 
 export interface CatalogEntry {
   id: string;
@@ -37,6 +40,10 @@ export interface ResolvedModel {
    */
   weights?: 'pretrained' | 'random';
   publishedTop1?: number;
+  /** A precision variant made by tools/variants (docs/VARIANTS.md): its parent, recipe and calibration images. */
+  variantOf?: string;
+  recipe?: string;
+  calibrationImageIds?: string[];
 }
 
 /** The usual torchvision eval transform, assumed for a bare .onnx path that says nothing else. */
@@ -58,6 +65,8 @@ export function loadCatalog(): CatalogEntry[] {
 export async function resolveModel(ref: ModelRef, kit: string): Promise<ResolvedModel> {
   const entry = typeof ref === 'string' ? loadCatalog().find((m) => m.id === ref) : undefined;
   if (entry?.source.torchvision) return resolveExported(entry);
+  const variant = typeof ref === 'string' && !entry ? splitVariantId(ref) : undefined;
+  if (variant && loadCatalog().some((m) => m.id === variant.parent)) return resolveVariant(ref as string, variant.parent, variant.recipe);
   if (entry) {
     if (!entry.source.kit) {
       throw new InputError(`model ${entry.id} is in the catalog but not on this machine: download ${entry.source.url ?? '(no URL)'} and name the file's path in the spec`);
@@ -100,6 +109,23 @@ async function resolveExported(entry: CatalogEntry): Promise<ResolvedModel> {
     id: entry.id, path: files.onnx, preprocessing: sidecar.preprocessing, output: entry.output, preprocessingSource: 'catalog',
     architecture: entry.architecture, precision: entry.precision, weights: sidecar.weights,
     ...(entry.published?.top1 !== undefined ? { publishedTop1: entry.published.top1 } : {}),
+  };
+}
+
+/** A precision variant (tools/variants) from the model cache; its sidecar says how it is fed. */
+async function resolveVariant(id: string, parent: string, recipe: string): Promise<ResolvedModel> {
+  const sidecar = await readVariantSidecar(id);
+  if (!sidecar) {
+    throw new InputError(
+      `model ${id} (the ${recipe} variant of ${parent}) has not been made on this machine: ${variantFiles(id).onnx} or its sidecar is missing or incomplete. `
+      + `Make it with \`npm run variants:make -- --model ${parent} --recipe ${recipe}\` (docs/VARIANTS.md).`,
+    );
+  }
+  return {
+    id, path: variantFiles(id).onnx, preprocessing: sidecar.preprocessing, output: sidecar.output, preprocessingSource: 'catalog',
+    architecture: loadCatalog().find((m) => m.id === parent)?.architecture, precision: sidecar.precision, weights: sidecar.weights,
+    variantOf: parent, recipe,
+    ...(sidecar.calibration ? { calibrationImageIds: sidecar.calibration.image_ids } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { loadCatalog } from './catalog.js';
+import { loadCatalog, PRECISION_RECIPES } from './catalog.js';
 import { InputError } from '../errors.js';
 import type { StudySpecInput } from './study-spec.js';
 
@@ -90,6 +90,31 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
           search: { searches: 2 },
         },
       };
+    case 'variants':
+      return {
+        // Variants side by side (docs/VARIANTS.md): the kit's two real fp32 models (accuracy measured)
+        // and two torchvision architectures (random weights: timed only), each as fp32 and as the
+        // fp16, int8-dynamic and int8-static copies tools/variants makes, each timed at 2 and 1
+        // intra-op threads (t2 first: the reference the papers' laws use). Make them first:
+        // `npm run export:models -- --random-weights --arch resnet18 --arch mobilenet_v3_small` and
+        // `npm run variants:make -- --model <id> --recipe fp16 --recipe int8-dynamic --recipe int8-static`
+        // for each of the four (docs/VARIANTS.md gives the loop).
+        models: VARIANT_PARENTS.flatMap((id) => [id, ...PRECISION_RECIPES.map((r) => `${id}.${r}`)]),
+        devices: [{ queue: localQueue, accuracy: true, variants: [{ name: 't2', threads: 2 }, { name: 't1', threads: 1 }] }],
+        batchSizes: [1, 4, 16],
+        // The int8-static copies are calibrated on the kit's last 200 images by id; the first 1,100 are
+        // evaluated, so no variant is scored on an image it was calibrated on.
+        dataset: { limit: 1100 },
+        // 16 models x 2 runtime variants x 3 batch sizes = 96 cells: with SPEC.md's minimums (3 to 10
+        // repetitions of >= 10 warm-up and 50 timed runs, 1 s + 3 s) that would be hours on 2 cores.
+        // As papers does, the runs are traded for 3 repetitions per cell, each a fresh process.
+        timing: {
+          warmupRuns: 1, warmupSeconds: 0.5, minRuns: 2, minSeconds: 0.5, minRepetitions: 3, maxRepetitions: 3,
+          cellBudgetSeconds: 50, warmup: { maxSeconds: 1 },
+          reason: 'variants (16 models x 2 runtime variants x 3 batch sizes) must finish within 45 minutes on a 2-core host, so the run minimums are traded for 3 repetitions per cell, each a fresh process: per repetition 1 warm-up and 2 timed runs, 0.5 s of each at least.',
+        },
+        heartbeatTimeout: '3 minutes',
+      };
     default:
       throw new InputError(`unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
   }
@@ -101,4 +126,7 @@ const KIT_MODELS = [
   'squeezenet1.0_tflite2018_opset13', 'resnet50_keras_opset13',
 ];
 
-export const PRESET_NAMES = ['quick', 'kit', 'papers', 'serving'] as const;
+/** The variants preset's parents: the kit's two real fp32 models and two small torchvision architectures. */
+const VARIANT_PARENTS = ['resnet50_keras_opset13', 'squeezenet1.1_zoo-weights_opset13', 'tv_resnet18', 'tv_mobilenet_v3_small'];
+
+export const PRESET_NAMES = ['quick', 'kit', 'papers', 'serving', 'variants'] as const;

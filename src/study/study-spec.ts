@@ -34,6 +34,22 @@ const ModelRefSchema = z.union([
 ]);
 export type ModelRef = z.infer<typeof ModelRefSchema>;
 
+/**
+ * A runtime-setting variant of a device (issue 20, docs/VARIANTS.md): every latency cell of the
+ * device is timed once per variant, with these settings over the device's own. The first variant
+ * is the device's reference: the papers' laws and the report's main figures use its rows.
+ */
+const RuntimeVariantSchema = z.object({
+  name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, ".", "_" and "-" only').describe('the variant column\'s value, e.g. t1'),
+  threads: z.number().int().positive().optional().describe('intra-op threads'),
+  interOpThreads: z.number().int().positive().optional().describe('threads across independent ops (used with executionMode parallel)'),
+  executionMode: z.enum(['sequential', 'parallel']).optional(),
+  graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
+  spinning: z.boolean().optional().describe('intra-op threads spin while waiting for work (onnxruntime\'s default: on)'),
+  provider: z.enum(['cpu', 'cuda', 'tensorrt']).optional().describe('onnxruntime\'s execution provider for this variant'),
+}).strict();
+export type RuntimeVariant = z.infer<typeof RuntimeVariantSchema>;
+
 const DeviceSchema = z.object({
   queue: z.string().regex(/^[a-z0-9][a-z0-9_.-]*$/, 'a task-queue name such as cpu-x86_64, gpu-h100 or jetson-tx1'),
   accuracy: z.boolean().default(false).describe('also evaluate accuracy on this device'),
@@ -46,7 +62,15 @@ const DeviceSchema = z.object({
     .describe('what runs the models: onnxruntime (default), or trtexec: TensorRT\'s own tool, which times them in its own process (Jetson)'),
   provider: z.enum(['cpu', 'cuda', 'tensorrt', 'trtexec']).optional()
     .describe('onnxruntime\'s execution provider (default cpu); trtexec here is the older spelling of runtime: trtexec'),
+  variants: z.array(RuntimeVariantSchema).min(1).optional()
+    .describe('runtime-setting variants: every latency cell is timed once per variant (docs/VARIANTS.md); the first is the reference'),
 }).strict().superRefine((d, ctx) => {
+  const names = (d.variants ?? []).map((v) => v.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) ctx.addIssue({ code: 'custom', path: ['variants'], message: `variant "${dup}" is listed twice` });
+  if (d.variants && (d.runtime === 'trtexec' || d.provider === 'trtexec')) {
+    ctx.addIssue({ code: 'custom', path: ['variants'], message: 'trtexec sets its own session in its own process: runtime variants need onnxruntime' });
+  }
   if (d.provider === 'trtexec' && d.runtime === 'onnxruntime') {
     ctx.addIssue({ code: 'custom', path: ['provider'], message: 'trtexec is a runtime, not an onnxruntime execution provider: use runtime: trtexec, or provider cpu, cuda or tensorrt' });
   } else if (d.runtime === 'trtexec' && d.provider && d.provider !== 'trtexec') {

@@ -1,19 +1,20 @@
 import { executeChild, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DatasetRef, DeviceActivities, LatencyRepetitionOutcome } from '../activities/index.js';
 import type { ResolvedModel } from '../study/catalog.js';
-import type { DeviceSpec, TimingSpec } from '../study/study-spec.js';
+import type { DeviceSpec, RuntimeVariant, TimingSpec } from '../study/study-spec.js';
 import { seedOf, shuffled } from '../stats/shuffle.js';
 import { deviceCellOptions } from './activity-options.js';
-import { latencyCell } from './cells.js';
+import { latencyCell, variantRuntime } from './cells.js';
 import { latencyRoundWorkflowId } from './ids.js';
 import { cellDoneSignal, roundStartedSignal, skipModelSignal, type CellEvent } from './messages.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 
-/** One latency cell of a device: a model at a batch size. */
+/** One latency cell of a device: a model at a batch size (with one of the device's runtime variants, if it has them). */
 export interface LatencyCellRef {
   model: ResolvedModel;
   dataset: DatasetRef;
   batchSize: number;
+  variant?: RuntimeVariant;
 }
 
 export interface DeviceLatencyInput {
@@ -30,6 +31,8 @@ export interface DeviceLatencyInput {
 export interface LatencyCellResult {
   model: string;
   batch: number;
+  /** The device's runtime variant, if it has them. */
+  variant?: string;
   status: string;
   p50_ms: number | null;
   repetitions: number;
@@ -51,7 +54,7 @@ interface RoundInput extends Omit<DeviceLatencyInput, 'cells' | 'studyId'> {
   finish: boolean;
 }
 
-const cellKey = (model: string, batch: number) => `${model} b${batch}`;
+const cellKey = (model: string, batch: number, variant?: string) => `${model} ${latencyCell(batch, variant)}`;
 
 /**
  * Every latency cell of one device, measured as repetitions in rounds (issue 18): each round visits
@@ -77,7 +80,7 @@ export async function deviceLatencyWorkflow(input: DeviceLatencyInput): Promise<
   let pending = input.cells;
   let round = 0;
   for (; round < maxRounds; round++) {
-    pending = pending.filter((c) => !skipped.has(c.model.id) && !results.has(cellKey(c.model.id, c.batchSize)));
+    pending = pending.filter((c) => !skipped.has(c.model.id) && !results.has(cellKey(c.model.id, c.batchSize, c.variant?.name)));
     if (pending.length === 0) break;
     const id = latencyRoundWorkflowId(input.studyId, input.device.queue, round);
     const order = shuffled(pending, seedOf(id));
@@ -92,9 +95,9 @@ export async function deviceLatencyWorkflow(input: DeviceLatencyInput): Promise<
       }],
     });
     currentRound = null;
-    for (const r of done) results.set(cellKey(r.model, r.batch), r);
+    for (const r of done) results.set(cellKey(r.model, r.batch, r.variant), r);
   }
-  const order = input.cells.map((c) => results.get(cellKey(c.model.id, c.batchSize))).filter((r): r is LatencyCellResult => r !== undefined);
+  const order = input.cells.map((c) => results.get(cellKey(c.model.id, c.batchSize, c.variant?.name))).filter((r): r is LatencyCellResult => r !== undefined);
   return { device: input.device.queue, cells: order, rounds: round };
 }
 
@@ -115,13 +118,14 @@ export async function latencyRoundWorkflow(input: RoundInput): Promise<LatencyCe
     while (next < input.cells.length) {
       const c = input.cells[next++]!;
       if (skipped.has(c.model.id)) continue;
-      const event: CellEvent = { device: device.queue, model: c.model.id, cell: latencyCell(c.batchSize) };
+      const variant = c.variant?.name;
+      const event: CellEvent = { device: device.queue, model: c.model.id, cell: latencyCell(c.batchSize, variant) };
       const out: LatencyRepetitionOutcome = await acts.measureLatencyRepetition({
-        device: device.queue, outDir: input.outDir, model: c.model, dataset: c.dataset, runtime: device.runtime, provider: device.provider,
-        threads: device.threads, batchSize: c.batchSize, timing: input.timing, round: input.round, finish: input.finish,
+        device: device.queue, outDir: input.outDir, model: c.model, dataset: c.dataset, ...variantRuntime(device, c.variant),
+        ...(variant ? { variant } : {}), batchSize: c.batchSize, timing: input.timing, round: input.round, finish: input.finish,
       });
       if (out.done) {
-        finished.push({ model: c.model.id, batch: c.batchSize, status: out.status, p50_ms: out.p50_ms, repetitions: out.repetitions, discarded: out.discarded, stability: out.stability });
+        finished.push({ model: c.model.id, batch: c.batchSize, ...(variant ? { variant } : {}), status: out.status, p50_ms: out.p50_ms, repetitions: out.repetitions, discarded: out.discarded, stability: out.stability });
         await study.signal(cellDoneSignal, { ...event, status: out.status });
       }
     }

@@ -7,7 +7,7 @@ import type { ControlActivities, DatasetRef, DeviceActivities } from '../activit
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, ResolvedStudySpec } from '../study/study-spec.js';
 import { CONTROL_ACTIVITY_OPTIONS, deviceProbeOptions } from './activity-options.js';
-import { cellsOf, evaluatesAccuracy } from './cells.js';
+import { cellsOf, evaluatesAccuracy, variantsOf } from './cells.js';
 import { deviceAccuracyWorkflow } from './device-accuracy-workflow.js';
 import { deviceLatencyWorkflow, type LatencyCellResult } from './device-latency-workflow.js';
 import { deviceServingWorkflow, type DeviceServingResult } from './device-serving-workflow.js';
@@ -197,7 +197,9 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
     latencyChildren.push(latencyId);
     const latency = (async () => {
       const cells = models.filter((m) => !skippedModels.has(m.id))
-        .flatMap((model) => spec.batchSizes.map((batchSize) => ({ model, dataset: datasets.get(geometryKey(model))!, batchSize })));
+        .flatMap((model) => variantsOf(device).flatMap((variant) => spec.batchSizes.map((batchSize) => ({
+          model, dataset: datasets.get(geometryKey(model))!, batchSize, ...(variant ? { variant } : {}),
+        }))));
       if (cells.length === 0 || progressOf.state !== 'active') return undefined;
       try {
         return await inScope(device.queue, '*', () => executeChild(deviceLatencyWorkflow, {

@@ -91,6 +91,8 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
       model_id: c.model_id, device: c.device, setting: c.setting, run_id: c.run_id, query, due_ms, latency_ms: c.latency_ms[query] ?? null,
     }))),
     serving_capacity: [],
+    // No precision variant (tools/variants) and no runtime variant in this study.
+    variants: [],
   };
 }
 

@@ -19,7 +19,7 @@ const latency = (model: string, device: string, ips: number, low: number | null 
 }) as unknown as StudyData['latency'][number];
 
 function study(fits: FitRow[], frontiers: FrontierRow[] = [], lat: StudyData['latency'] = [latency('m1', 'cpu', 50)]): StudyData {
-  return { dir: '/x', study: null, models: [], devices: [], accuracy: [], latency: lat, fits, frontiers };
+  return { dir: '/x', study: null, models: [], devices: [], accuracy: [], latency: lat, fits, frontiers, all: { models: [], accuracy: [], latency: lat, variants: [] } };
 }
 const byClaim = (s: StudyData, words: RegExp) => paperFindings(s).find((f) => words.test(f.claim))!;
 

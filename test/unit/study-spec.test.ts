@@ -86,3 +86,29 @@ test('the quick preset is a valid spec on the local queue', () => {
   assert.equal(spec.models.length, 2);
   assert.throws(() => presetSpec('nope', 'cpu-x86_64'), /unknown preset "nope"/);
 });
+
+test('a device\'s runtime variants: each names its settings over the device\'s; names are unique; trtexec has none', async () => {
+  const { variantRuntime, cellsOf, latencyCell } = await import('../../src/workflows/cells.js');
+  const spec = parseStudySpec({
+    ...minimal, batchSizes: [1, 4],
+    devices: [{ queue: 'cpu-x86_64', accuracy: true, threads: 2, variants: [{ name: 't2' }, { name: 't1', threads: 1, spinning: false, graphOptimization: 'basic' }] }],
+  });
+  const device = spec.devices[0]!;
+  assert.deepEqual(variantRuntime(device, device.variants![0]), { provider: 'cpu', threads: 2, session: {} });
+  assert.deepEqual(variantRuntime(device, device.variants![1]), { provider: 'cpu', threads: 1, session: { spinning: false, graphOptimization: 'basic' } });
+  // No variants: the device's own settings, no session overrides, and the cell names of old.
+  const plain = parseStudySpec(minimal).devices[0]!;
+  assert.deepEqual(variantRuntime(plain, undefined), { provider: 'cpu' });
+  assert.equal(latencyCell(4), 'b4');
+  const model = { id: 'm', path: '/m.onnx', preprocessing: {} as never, output: {} as never, preprocessingSource: 'catalog' as const };
+  assert.deepEqual(cellsOf(device, model, [1, 4]), ['accuracy', 'b1@t2', 'b4@t2', 'b1@t1', 'b4@t1']);
+  const refused = (variants: unknown[], extra: Record<string, unknown> = {}) => assert.throws(
+    () => parseStudySpec({ ...minimal, devices: [{ queue: 'cpu-x86_64', variants, ...extra }] }), InputError,
+  );
+  refused([{ name: 't1' }, { name: 't1', threads: 1 }]);
+  refused([{ name: 'has space' }]);
+  refused([{ name: 't1', threads: 0 }]);
+  refused([{ name: 't1' }], { runtime: 'trtexec' });
+  // A spec without variants keeps its id: the field is absent, not defaulted.
+  assert.equal(JSON.stringify(parseStudySpec(minimal).devices[0]), '{"queue":"cpu-x86_64","accuracy":true,"provider":"cpu"}');
+});
