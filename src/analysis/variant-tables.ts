@@ -34,6 +34,9 @@ export interface VariantInputs {
   outcomes: (modelId: string, device: string) => Promise<ImageOutcome[]>;
 }
 
+/** The smallest speed-up called significant, as `dnnbench compare`'s default (1%). */
+const MIN_CHANGE = 0.01;
+
 const STABILITY_ORDER = ['stable', 'noisy', 'drifting', 'host-disturbed'] as const;
 type Stability = (typeof STABILITY_ORDER)[number];
 
@@ -93,6 +96,7 @@ export async function variantTables(input: VariantInputs): Promise<VariantRow[]>
     // Throughput ratio = (b_v / p50_v) / (b_p / p50_p): the p50 ratio's interval scaled by the batches' ratio.
     const atBest = compareCell(compareOf(bestMine), compareOf(bestTheirs));
     const scale = bestMine.batch_size / bestTheirs.batch_size;
+    const [bestRatio, bestLow, bestHigh] = [atBest.ratio * scale, atBest.ratio_low === null ? null : atBest.ratio_low * scale, atBest.ratio_high === null ? null : atBest.ratio_high * scale];
     const involved = [b1[0], b1[1], bestMine, bestTheirs].filter((l): l is LatencyCell => l !== undefined);
     const worst = involved.map((l) => l.stability).filter((s): s is Stability => s != null)
       .reduce<Stability | null>((w, s) => (w === null || STABILITY_ORDER.indexOf(s) > STABILITY_ORDER.indexOf(w) ? s : w), null);
@@ -105,8 +109,10 @@ export async function variantTables(input: VariantInputs): Promise<VariantRow[]>
       speedup_b1_significant: atB1 ? atB1.significant : null,
       best_batch: bestMine.batch_size, parent_best_batch: bestTheirs.batch_size,
       best_images_per_s: bestMine.images_per_s ?? null, parent_best_images_per_s: bestTheirs.images_per_s ?? null,
-      speedup_best: atBest.ratio * scale, speedup_best_ci_low: atBest.ratio_low === null ? null : atBest.ratio_low * scale,
-      speedup_best_ci_high: atBest.ratio_high === null ? null : atBest.ratio_high * scale, speedup_best_significant: atBest.significant,
+      speedup_best: bestRatio, speedup_best_ci_low: bestLow, speedup_best_ci_high: bestHigh,
+      // Judged on the throughput ratio itself, by compare.ts's rule: the p50 ratio of two different batch
+      // sizes differs from 1 by the batches' ratio whatever the speed-up is.
+      speedup_best_significant: bestLow !== null && bestHigh !== null && (bestLow > 1 || bestHigh < 1) && Math.abs(bestRatio - 1) >= MIN_CHANGE,
       timing_stability: worst,
       ...(p.kind === 'precision'
         ? await accuracyColumns(p.model, p.parent, p.device, outcomes)

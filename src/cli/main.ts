@@ -93,15 +93,16 @@ program.command('findings <resultsDir>')
     process.stdout.write(`${await (await import('../findings/write-findings.js')).writeFindings(dir, opts.out)}\n`);
   });
 
-program.command('compare <resultsA> <resultsB>')
-  .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% interval, significant or within noise')
+program.command('compare <resultsA> [resultsB]')
+  .description('two studies side by side: per model, device and batch the p50 ratio B/A with its 95% interval, significant or within noise; one study: each variant against its parent or the device\'s reference runtime variant (speed-ups with intervals, paired accuracy cost)')
   .option('--json', 'print the rows as JSON')
   .option('--device-a <queue>', 'device of A to compare (default: the devices both measured)')
   .option('--device-b <queue>', 'device of B to compare (default: as --device-a)')
   .option('--resamples <n>', 'bootstrap resamples for studies without repetitions', (v) => Number(v), 1000)
   .option('--min-change <pct>', 'smallest change in percent reported as significant', '1')
   .option('--fail-on-regression <pct>', 'exit 1 when a cell is significantly slower in B by more than PCT percent')
-  .action(async (a: string, b: string, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string }) => {
+  .action(async (a: string, b: string | undefined, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string }) => {
+    if (b === undefined) return (await import('./variants-compare.js')).variantsCompare(a, opts.json ?? false);
     const code = await (await import('./compare-command.js')).compareCommand(a, b, opts);
     if (code !== 0) process.exit(code);
   });

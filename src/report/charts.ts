@@ -15,6 +15,8 @@ export const FIGURE_NAMES = [
   'memory-vs-size', 'power-vs-batch', 'top1-vs-energy', 'accuracy-density',
   // Drawn only for a study with serving results (src/report/serving-chart.ts).
   'server-p99-vs-qps',
+  // Drawn only for a device with precision or runtime variants (src/report/variants-figure.ts).
+  'variants',
 ] as const;
 export type FigureName = (typeof FIGURE_NAMES)[number];
 

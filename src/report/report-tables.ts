@@ -15,7 +15,7 @@ import { modelFamily } from './model-family.js';
 
 export interface ReportTable {
   /** Stable name: the HTML anchor `<device>-<name>` and the CSV `figures/<device>/<name>.csv`. */
-  name: 'accuracy-bases' | 'time-by-batch' | 'real-time' | 'serving-capacity' | 'serving-runs';
+  name: 'accuracy-bases' | 'time-by-batch' | 'real-time' | 'serving-capacity' | 'serving-runs' | 'variants-side-by-side';
   title: string;
   /** What the table shows, in a sentence or two (above it in the report). */
   note: string;

@@ -11,6 +11,7 @@ import { accuracyBasesTable, realTimeTable, timeByBatchTable, type ReportTable }
 import { serverChart } from './serving-chart.js';
 import { hasServing, loadServing, servedModels, servingDevices, type ServedModel, type ServingData } from './serving-data.js';
 import { capacityTable, servingRunsTable } from './serving-report-tables.js';
+import { variantPoints, variantsChart, variantsTable } from './variants-figure.js';
 
 type Rows = Record<string, Cell>[];
 
@@ -90,12 +91,13 @@ async function servingSection(device: string, serving: ServingData, served: Read
 
 /**
  * One device's papers part (under its heading): its figures, then its tables (accuracy on both
- * bases, time by batch, real time); every figure's and table's data is written to
+ * bases, time by batch, real time), and where it has variants their figure and table; every figure's and table's data is written to
  * `<figuresDir>/<device>/<name>.csv`.
  */
 async function deviceSection(s: StudyData, d: DeviceData, figuresDir: string): Promise<{ html: string; charts: number }> {
-  const figs = deviceCharts(d, studyFamilies(s));
-  const tables = [accuracyBasesTable(s, d), timeByBatchTable(s, d), realTimeTable(d)];
+  const variants = variantPoints(s, d.device);
+  const figs = [...deviceCharts(d, studyFamilies(s)), ...(variants.length ? [variantsChart(d.device, variants)] : [])];
+  const tables = [accuracyBasesTable(s, d), timeByBatchTable(s, d), realTimeTable(d), ...(variants.length ? [variantsTable(d.device, variants)] : [])];
   await writeFigureCsvs(figuresDir, d.device, [...figs, ...tables].map((f) => ({ name: f.name, table: f.table })));
   const html = [
     `<div class="charts">\n${(await Promise.all(figs.map((c) => figure(d.device, c)))).join('\n')}\n</div>`,

@@ -129,3 +129,16 @@ test('the papers\' laws keep one point per model: parents only, at the reference
   const plain = lawInputs({ models: [model('a')], accuracy: [], latency: [cell('a', 1, 3, null)] }, new Map());
   assert.equal(plain.latency.length, 1);
 });
+
+test('a speed-up at different best batches is judged on the throughput ratio, not on the p50s of two batch sizes', async () => {
+  // The variant's best is batch 4 (4 images in 40 ms), the parent's batch 1 (1 in 10 ms): the same throughput.
+  const latency = [cell('net', 1, 10, null), cell('net', 4, 44, null), cell('net.fp16', 1, 11, null, 'fp16'), cell('net.fp16', 4, 40, null, 'fp16')];
+  const rows = await variantTables(inputs({
+    models: [model('net'), model('net.fp16', { variant_of: 'net', recipe: 'fp16' })], latency, repetitions: latency.flatMap(reps), runtimeVariants: new Map(),
+  }));
+  const row = rows.find((r) => r.model_id === 'net.fp16')!;
+  assert.deepEqual([row.best_batch, row.parent_best_batch], [4, 1]);
+  assert.ok(Math.abs(row.speedup_best! - 1) < 1e-12);
+  assert.ok(row.speedup_best_ci_low! < 1 && row.speedup_best_ci_high! > 1);
+  assert.equal(row.speedup_best_significant, false);
+});
