@@ -4,7 +4,8 @@
  * other numerics, and a device's runtime variants time the same model several ways; counted as
  * models of their own they would weigh the fits toward whatever was varied. So the fits take parent
  * models only, and each device's reference runtime variant (its first); variants.parquet sets the
- * rest beside them, and the report's numbers show every row.
+ * rest beside them, and the report's numbers show every row. A study may ask for its precision
+ * variants as points of their own (`laws.precisionVariants`).
  */
 import type { RuntimeVariant, StudySpec } from '../study/study-spec.js';
 
@@ -14,6 +15,17 @@ export function runtimeVariantsOf(specJson: string): Map<string, RuntimeVariant[
   return new Map(devices.filter((d) => d.variants?.length).map((d) => [d.queue, d.variants!]));
 }
 
+export interface LawOptions {
+  /** Precision variants as models of their own (the spec's `laws.precisionVariants`); runtime variants stay at the reference. */
+  precisionVariants: boolean;
+}
+
+/** The spec's `laws` options, from its JSON (absent in studies written before them: parents only). */
+export function lawOptionsOf(specJson: string | null | undefined): LawOptions {
+  const laws = specJson ? (JSON.parse(specJson) as Partial<Pick<StudySpec, 'laws'>>).laws : undefined;
+  return { precisionVariants: laws?.precisionVariants ?? false };
+}
+
 /** What the filter reads of each row: cells and rows read back from Parquet both have it. */
 interface LawTables {
   models: readonly { model_id: string; variant_of?: string | null }[];
@@ -21,8 +33,11 @@ interface LawTables {
   latency: readonly { model_id: string; device: string; variant?: string | null }[];
 }
 
-export function lawInputs<T extends LawTables>(input: T, runtimeVariants: ReadonlyMap<string, readonly RuntimeVariant[]>): T {
-  const parents = new Set(input.models.filter((m) => m.variant_of == null).map((m) => m.model_id));
+export function lawInputs<T extends LawTables>(
+  input: T, runtimeVariants: ReadonlyMap<string, readonly RuntimeVariant[]>, options: LawOptions = { precisionVariants: false },
+): T {
+  // A runtime variant times the same model again, so even when asked the laws take one runtime variant.
+  const parents = new Set(input.models.filter((m) => options.precisionVariants || m.variant_of == null).map((m) => m.model_id));
   const reference = (device: string) => runtimeVariants.get(device)?.[0]?.name ?? null;
   return {
     ...input,

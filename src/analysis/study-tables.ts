@@ -11,7 +11,7 @@ import type { ServingSpec, TimingSpec } from '../study/study-spec.js';
 import { accuracyProvenance } from './accuracy-provenance.js';
 import { analyzeStudy } from './analyze.js';
 import { servingTables } from './serving-tables.js';
-import { lawInputs, runtimeVariantsOf } from './law-inputs.js';
+import { lawInputs, lawOptionsOf, runtimeVariantsOf } from './law-inputs.js';
 import { variantTables } from './variant-tables.js';
 import { readImageOutcomes } from '../accuracy/predictions.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
@@ -29,8 +29,8 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const timing = timingOf(summary.spec_json);
   const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability });
   const runtimeVariants = runtimeVariantsOf(summary.spec_json);
-  // The papers' laws keep one point per model and cell: parents only, at each device's reference runtime variant.
-  const { fits, frontiers } = analyzeStudy(lawInputs({ models, accuracy, latency }, runtimeVariants));
+  // The papers' laws keep one point per model and cell: parents only (unless the spec asks), at each device's reference runtime variant.
+  const { fits, frontiers } = analyzeStudy(lawInputs({ models, accuracy, latency }, runtimeVariants, lawOptionsOf(summary.spec_json)));
   const variants = await variantTables({
     models, devices, latency, repetitions, runtimeVariants, outcomes: (model, device) => readImageOutcomes(outDir, model, device),
   });

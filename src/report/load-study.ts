@@ -1,5 +1,5 @@
 import { analyzeStudy, type FitRow, type FrontierRow } from '../analysis/analyze.js';
-import { lawInputs, runtimeVariantsOf } from '../analysis/law-inputs.js';
+import { lawInputs, lawOptionsOf, runtimeVariantsOf } from '../analysis/law-inputs.js';
 import type { ReadRow } from '../results/schema.js';
 import { assertResultsDir, readResultTable } from './read-tables.js';
 
@@ -26,9 +26,9 @@ export async function loadStudy(dir: string): Promise<StudyData> {
     readResultTable(dir, 'study'), readResultTable(dir, 'models'), readResultTable(dir, 'devices'), readResultTable(dir, 'accuracy'),
     readResultTable(dir, 'latency'), readResultTable(dir, 'fits'), readResultTable(dir, 'frontiers'), readResultTable(dir, 'variants'),
   ]);
-  // The papers' figures keep one point per model: parents only, at each device's reference runtime variant.
+  // The papers' figures keep one point per model: parents only (unless the spec asks), at each device's reference runtime variant.
   const runtimeVariants = study[0]?.spec_json ? runtimeVariantsOf(study[0].spec_json) : new Map();
-  const laws = lawInputs({ models, accuracy, latency }, runtimeVariants);
+  const laws = lawInputs({ models, accuracy, latency }, runtimeVariants, lawOptionsOf(study[0]?.spec_json));
   const data = { dir, study: study[0] ?? null, ...laws, devices, fits, frontiers, all: { models, accuracy, latency, variants } };
   if (fits.length === 0 && frontiers.length === 0) Object.assign(data, analyzeStudy(data));
   return data;

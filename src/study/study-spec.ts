@@ -218,6 +218,10 @@ export const StudySpecSchema = z.object({
     .describe('a device activity that has not heartbeaten for this long is retried elsewhere (its worker died)'),
   out: z.string().min(1).optional(),
   serving: ServingSchema.optional().describe('serving scenarios (docs/SERVING.md)'),
+  laws: z.object({
+    precisionVariants: z.boolean().default(false)
+      .describe('fit the papers\' laws and frontiers on precision variants too, each a model of its own (default: parents only; docs/VARIANTS.md)'),
+  }).strict().optional(),
 }).strict().superRefine((spec, ctx) => {
   const queues = spec.devices.map((d) => d.queue);
   const dup = queues.find((q, i) => queues.indexOf(q) !== i);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ImageOutcome } from '../../src/accuracy/predictions.js';
-import { lawInputs } from '../../src/analysis/law-inputs.js';
+import { lawInputs, lawOptionsOf } from '../../src/analysis/law-inputs.js';
 import { variantTables, type VariantInputs } from '../../src/analysis/variant-tables.js';
 import type { DeviceCell, LatencyCell, ModelCell, RepetitionCell } from '../../src/results/cell-types.js';
 
@@ -128,6 +128,16 @@ test('the papers\' laws keep one point per model: parents only, at the reference
   // A device without variants keeps its (variant-less) rows.
   const plain = lawInputs({ models: [model('a')], accuracy: [], latency: [cell('a', 1, 3, null)] }, new Map());
   assert.equal(plain.latency.length, 1);
+});
+
+test('asked (laws.precisionVariants), the laws take precision variants as models of their own, still at the reference runtime variant', () => {
+  const i = inputs();
+  const options = lawOptionsOf(JSON.stringify({ laws: { precisionVariants: true } }));
+  const kept = lawInputs({ models: i.models, accuracy: [], latency: i.latency }, i.runtimeVariants, options);
+  assert.deepEqual(kept.models.map((m) => m.model_id), ['net', 'net.int8-static']);
+  assert.deepEqual(kept.latency.map((l) => `${l.model_id} b${l.batch_size}@${l.variant}`).sort(),
+    ['net b1@t2', 'net b4@t2', 'net.int8-static b1@t2', 'net.int8-static b4@t2']);
+  assert.deepEqual(lawOptionsOf(JSON.stringify({ models: [] })), { precisionVariants: false });
 });
 
 test('a speed-up at different best batches is judged on the throughput ratio, not on the p50s of two batch sizes', async () => {
