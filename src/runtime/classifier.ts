@@ -19,10 +19,13 @@ export interface ClassifierOptions {
    * threads take the CPU the accuracy evaluation's helper thread would use.
    */
   spinning?: boolean;
-  /** A runtime variant's settings (docs/VARIANTS.md); default 1, sequential, all. */
+  /** A runtime variant's settings (docs/VARIANTS.md); default 1, sequential, all, arena and memory pattern on. */
   interOpThreads?: number;
   executionMode?: OpenOptions['executionMode'];
   graphOptimization?: OpenOptions['graphOptimization'];
+  deviceId?: number;
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
 }
 
 export interface Classifier {
@@ -45,15 +48,19 @@ export function intraOpThreads(requested?: number): number {
 /**
  * The session settings a benchmark runs a model with, every one named (results record them,
  * devices.parquet `runtime_settings`): all graph optimisations, ops one after another, the given
- * intra-op threads; spinning and the CPU memory arena as onnxruntime's defaults (on) unless asked.
- * A runtime variant (docs/VARIANTS.md) may change inter-op threads, execution mode and graph optimisation.
+ * intra-op threads; spinning, the CPU memory arena and memory-pattern planning as onnxruntime's
+ * defaults (on) unless asked, stated so a reader need not know them. A runtime variant
+ * (docs/VARIANTS.md) may change inter-op threads, execution mode, graph optimisation, the arena,
+ * memory patterns and the GPU.
  */
-export function classifierSessionSettings(opts: ClassifierOptions): Required<Pick<OpenOptions, 'provider' | 'threads' | 'interOpThreads' | 'executionMode' | 'graphOptimization' | 'spinning'>> & { cpuMemArena: boolean } {
+export function classifierSessionSettings(opts: ClassifierOptions):
+  Required<Pick<OpenOptions, 'provider' | 'threads' | 'interOpThreads' | 'executionMode' | 'graphOptimization' | 'spinning' | 'cpuMemArena' | 'memPattern'>>
+  & Pick<OpenOptions, 'deviceId'> {
   return {
     provider: opts.provider, threads: intraOpThreads(opts.threads), interOpThreads: opts.interOpThreads ?? 1,
     executionMode: opts.executionMode ?? 'sequential', graphOptimization: opts.graphOptimization ?? 'all', spinning: opts.spinning ?? true,
-    // Never changed by dnnbench: stated so a reader need not know onnxruntime's default.
-    cpuMemArena: true,
+    cpuMemArena: opts.cpuMemArena ?? true, memPattern: opts.memPattern ?? true,
+    ...(opts.deviceId !== undefined ? { deviceId: opts.deviceId } : {}),
   };
 }
 
@@ -62,7 +69,7 @@ export function classifierSessionSettings(opts: ClassifierOptions): Required<Pic
  * load is an input error naming the file.
  */
 export async function openClassifier(runtime: InProcessRuntime, modelPath: string, opts: ClassifierOptions): Promise<Classifier> {
-  const { cpuMemArena: _arena, ...session } = classifierSessionSettings(opts);
+  const session = classifierSessionSettings(opts);
   const threads = session.threads;
   const handle = await runtime.open(modelPath, session);
   try {

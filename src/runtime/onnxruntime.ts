@@ -78,11 +78,13 @@ async function openSession(model: string | Uint8Array, options: OpenOptions = {}
 
 function sessionOptions(provider: ExecutionProvider, o: OpenOptions): ort.InferenceSession.SessionOptions {
   return {
-    executionProviders: [provider],
+    executionProviders: [o.deviceId !== undefined && provider !== 'cpu' ? { name: provider, deviceId: o.deviceId } : provider],
     ...(o.threads !== undefined ? { intraOpNumThreads: o.threads } : {}),
     ...(o.interOpThreads !== undefined ? { interOpNumThreads: o.interOpThreads } : {}),
     ...(o.executionMode ? { executionMode: o.executionMode } : {}),
     ...(o.graphOptimization ? { graphOptimizationLevel: o.graphOptimization } : {}),
+    ...(o.cpuMemArena !== undefined ? { enableCpuMemArena: o.cpuMemArena } : {}),
+    ...(o.memPattern !== undefined ? { enableMemPattern: o.memPattern } : {}),
     ...(o.quiet ? { logSeverityLevel: 3 as const } : {}),
     ...(o.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };

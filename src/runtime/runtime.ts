@@ -31,7 +31,7 @@ export interface DeviceRuntime {
 }
 
 /** Session settings a device's runtime variant may change besides provider and threads (issue 20, docs/VARIANTS.md). */
-export type SessionOverrides = Pick<OpenOptions, 'interOpThreads' | 'spinning' | 'graphOptimization' | 'executionMode'>;
+export type SessionOverrides = Pick<OpenOptions, 'interOpThreads' | 'spinning' | 'graphOptimization' | 'executionMode' | 'deviceId' | 'cpuMemArena' | 'memPattern'>;
 
 export type TensorDtype =
   | 'float32' | 'float16' | 'float64' | 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'bool';
@@ -73,6 +73,11 @@ export interface OpenOptions {
   spinning?: boolean;
   graphOptimization?: 'disabled' | 'basic' | 'extended' | 'all';
   executionMode?: 'sequential' | 'parallel';
+  /** The GPU of the cuda or tensorrt provider (the provider option onnxruntime-node passes on). */
+  deviceId?: number;
+  /** onnxruntime's CPU memory arena and memory-pattern planning (its defaults: on). */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
   /** Log errors only (keeps the CLI's output clean). */
   quiet?: boolean;
 }

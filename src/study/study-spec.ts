@@ -47,6 +47,11 @@ const RuntimeVariantSchema = z.object({
   graphOptimization: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   spinning: z.boolean().optional().describe('intra-op threads spin while waiting for work (onnxruntime\'s default: on)'),
   provider: z.enum(['cpu', 'cuda', 'tensorrt']).optional().describe('onnxruntime\'s execution provider for this variant'),
+  // The provider options onnxruntime-node 1.30 passes on (its binding reads deviceId and nothing else
+  // for cuda and tensorrt), and the CPU allocator's two session switches.
+  deviceId: z.number().int().nonnegative().optional().describe('the GPU the cuda or tensorrt provider runs on'),
+  cpuMemArena: z.boolean().optional().describe('onnxruntime\'s CPU memory arena (its default: on)'),
+  memPattern: z.boolean().optional().describe('onnxruntime\'s memory pattern planning (its default: on)'),
 }).strict();
 export type RuntimeVariant = z.infer<typeof RuntimeVariantSchema>;
 
@@ -68,6 +73,12 @@ const DeviceSchema = z.object({
   const names = (d.variants ?? []).map((v) => v.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) ctx.addIssue({ code: 'custom', path: ['variants'], message: `variant "${dup}" is listed twice` });
+  for (const [i, v] of (d.variants ?? []).entries()) {
+    const provider = v.provider ?? d.provider ?? 'cpu';
+    if (v.deviceId !== undefined && provider !== 'cuda' && provider !== 'tensorrt') {
+      ctx.addIssue({ code: 'custom', path: ['variants', i, 'deviceId'], message: `variant "${v.name}": deviceId is an option of the cuda and tensorrt providers, and this variant runs on ${provider}` });
+    }
+  }
   if (d.variants && (d.runtime === 'trtexec' || d.provider === 'trtexec')) {
     ctx.addIssue({ code: 'custom', path: ['variants'], message: 'trtexec sets its own session in its own process: runtime variants need onnxruntime' });
   }

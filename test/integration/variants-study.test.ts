@@ -1,7 +1,7 @@
 /**
  * Variants end to end through the real CLI: tools/variants makes an int8-static copy of the kit's
  * SqueezeNet 1.1 (calibrated on the kit's last 200 images); a study times parent and variant on a
- * device with two runtime variants (2 threads, and 1 thread without spinning), evaluates both on
+ * device with two runtime variants (2 threads, and 1 thread without spinning or the CPU memory arena), evaluates both on
  * the first 100 images, and writes variants.parquet, read back by DuckDB. The variant's accuracy is
  * checked against Python onnxruntime on the same file and images (scripts/python/reference_accuracy.py),
  * and the paired counts against the per-image predictions joined by DuckDB.
@@ -53,7 +53,7 @@ before(async () => {
     { env: { ...process.env, DNNBENCH_DATA: data }, maxBuffer: 1 << 22, timeout: 10 * 60_000 });
   await writeFile(path.join(work, 'study.yaml'), [
     'id: variants-it', `models: [${PARENT}, ${VARIANT}]`,
-    'devices: [{ queue: cpu-var, accuracy: true, variants: [{ name: t2, threads: 2 }, { name: t1, threads: 1, spinning: false }] }]',
+    'devices: [{ queue: cpu-var, accuracy: true, variants: [{ name: t2, threads: 2 }, { name: t1, threads: 1, spinning: false, cpuMemArena: false }] }]',
     'batchSizes: [1, 2]',
     // Other test files run beside this one: the host is busy by design, so nothing is discarded for it.
     'timing: { warmupRuns: 1, warmupSeconds: 0, minRuns: 3, minSeconds: 0, minRepetitions: 2, maxRepetitions: 2, noise: { discard: false }, reason: "a test" }',
@@ -113,7 +113,7 @@ test('variants.parquet: the int8-static copy against its parent at each runtime 
     assert.ok((r.speedup_b1 as number) > 0 && (r.speedup_b1_ci_low as number) <= (r.speedup_b1 as number));
   }
   for (const r of rows.filter((x) => x.kind === 'runtime')) {
-    assert.equal(r.recipe, 'threads=1 spinning=false');
+    assert.equal(r.recipe, 'threads=1 spinning=false cpuMemArena=false');
     assert.equal(r.top1, null);
   }
 });

@@ -59,6 +59,22 @@ test('a kit model opened through the registry: its interface as the manifest rec
   }
 });
 
+test('a runtime variant\'s allocator switches (CPU arena and memory patterns off) open the same model and compute the same scores', async () => {
+  const entry = kitModel('squeezenet1.1_zoo-weights_opset13');
+  const onnxruntime = inProcessRuntime('onnxruntime');
+  const batch: Tensor = { type: 'float32', data: noise(2, 5), dims: [2, 3, 224, 224] };
+  const scores = async (options: Parameters<typeof onnxruntime.open>[1]) => {
+    const handle = await onnxruntime.open(path.join(KIT, entry.file), options);
+    try {
+      return Array.from((await handle.run({ data: batch }))[entry.output.name]!.data as Float32Array);
+    } finally {
+      await handle.dispose();
+    }
+  };
+  const plain = await scores({ provider: 'cpu', threads: 1 });
+  assert.deepEqual(await scores({ provider: 'cpu', threads: 1, cpuMemArena: false, memPattern: false }), plain);
+});
+
 test('a fixed-batch fp16 kit model: its fixed batch, and its in-graph softmax sums to 1', async () => {
   const entry = kitModel('squeezenet1.1_caffe2_fp16_winml');
   const handle = await inProcessRuntime('onnxruntime').open(path.join(KIT, entry.file));

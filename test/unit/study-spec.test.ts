@@ -109,6 +109,11 @@ test('a device\'s runtime variants: each names its settings over the device\'s; 
   refused([{ name: 'has space' }]);
   refused([{ name: 't1', threads: 0 }]);
   refused([{ name: 't1' }], { runtime: 'trtexec' });
+  // deviceId is a GPU provider's option: refused where the variant runs on the CPU, passed on where it does not.
+  refused([{ name: 'g0', deviceId: 0 }]);
+  refused([{ name: 'g0', deviceId: 0, provider: 'cpu' }], { provider: 'cuda' });
+  const gpu = parseStudySpec({ ...minimal, devices: [{ queue: 'gpu-h100', provider: 'cuda', variants: [{ name: 'g1', deviceId: 1, memPattern: false }] }] }).devices[0]!;
+  assert.deepEqual(variantRuntime(gpu, gpu.variants![0]), { provider: 'cuda', session: { deviceId: 1, memPattern: false } });
   // A spec without variants keeps its id: the field is absent, not defaulted.
   assert.equal(JSON.stringify(parseStudySpec(minimal).devices[0]), '{"queue":"cpu-x86_64","accuracy":true,"provider":"cpu"}');
 });
