@@ -96,7 +96,7 @@ export function variantPoints(s: StudyData, device: string): VariantPoint[] {
     const runtimes = [...new Set(latency.filter((l) => l.model_id === id).map((l) => l.variant ?? ''))];
     for (const runtime of runtimes) {
       const cells = rowsOf.get(`${id}\u0000${runtime}`) ?? [];
-      const b1 = cells.reduce<ReadRow<'latency'> | null>((best, c) => (best === null || c.batch_size < best.batch_size ? c : best), null);
+      const b1 = cells.find((c) => c.batch_size === 1) ?? null;
       const ci = b1 ? latencyIntervals(b1) : null;
       const best = cells.reduce<ReadRow<'latency'> | null>((b, c) => ((num(c.images_per_s) ?? 0) > (num(b?.images_per_s) ?? 0) ? c : b), null);
       const pair = pairs.find((v) => v.model_id === id && (v.variant ?? '') === runtime);
@@ -107,12 +107,11 @@ export function variantPoints(s: StudyData, device: string): VariantPoint[] {
       points.push({
         label: `${short.get(parent) ?? parent} · ${recipe}`, model_id: id, parent_model_id: parent, recipe, runtime_variant: runtime || '(device)',
         reference_runtime: runtimeOrder.length === 0 || runtime === runtimeOrder[0],
-        p50_b1_ms: b1 && b1.batch_size === 1 ? num(b1.p50_ms) : null,
-        p50_b1_ci_low_ms: b1 && b1.batch_size === 1 ? ci?.p50_ms.low ?? null : null, p50_b1_ci_high_ms: b1 && b1.batch_size === 1 ? ci?.p50_ms.high ?? null : null,
+        p50_b1_ms: num(b1?.p50_ms), p50_b1_ci_low_ms: ci?.p50_ms.low ?? null, p50_b1_ci_high_ms: ci?.p50_ms.high ?? null,
         stability_b1: b1?.stability ?? null, stability_reason_b1: b1?.stability_reason ?? null,
         speedup_b1: pair?.speedup_b1 ?? null, speedup_b1_ci_low: pair?.speedup_b1_ci_low ?? null, speedup_b1_ci_high: pair?.speedup_b1_ci_high ?? null,
         best_batch: best ? best.batch_size : null, best_images_per_s: num(best?.images_per_s),
-        rss_peak_b1_mb: b1 && b1.batch_size === 1 && num(b1.rss_peak_bytes) !== null ? num(b1.rss_peak_bytes)! / 1e6 : null,
+        rss_peak_b1_mb: num(b1?.rss_peak_bytes) === null ? null : num(b1!.rss_peak_bytes)! / 1e6,
         weight_mb: Number(m.weight_bytes) / 1e6,
         top1: isParent ? num(measured?.top1) : num(anyPair?.top1),
         top1_delta_pts: isParent ? (measured ? 0 : null) : pts(num(anyPair?.top1_delta)),
