@@ -11,7 +11,8 @@ import type { HostFacts } from '../host/probe-host.js';
 import { classifierSessionSettings } from '../runtime/classifier.js';
 import { deviceRuntime, inProcessRuntime, providerColumn, runtimeFacts } from '../runtime/registry.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
-import { evaluateAccuracy, type AccuracyProgress } from '../accuracy/evaluate-accuracy.js';
+import type { AccuracyProgress } from '../accuracy/evaluate-accuracy.js';
+import { evaluateAccuracyInProcess } from '../accuracy/accuracy-process.js';
 import { predictionsDir } from '../accuracy/predictions.js';
 import { measureCellInProcess } from '../latency/cell-process.js';
 import { measureCell } from '../latency/measure-cell.js';
@@ -93,15 +94,14 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           ? { runtime, session: { provider: req.provider, threads: req.threads } }
           : { runtime: inProcessRuntime('onnxruntime'), session: { provider: 'cpu' as const, threads: req.threads } };
         const started = performance.now();
-        const result = await evaluateAccuracy({
+        // In a process of its own, so this worker's event loop (its workflow tasks, its heartbeats)
+        // is never held by a batch running (src/accuracy/accuracy-process.ts).
+        const result = await evaluateAccuracyInProcess({
           model: req.model, datasetDir: localPathOf(req.dataset.uri, 'dataset'), shardPaths, manifest, batchSize: req.batchSize,
-          ...scoring, resume,
+          runtimeId: scoring.runtime.id, session: scoring.session, resume,
           rebatchCacheDir,
           predictions: { dir: predictionsDir(outDir, req.model.id, req.device), device: req.device },
-          onShardDone: (progress) => heartbeat(progress),
-          onBatchDone: (progress) => heartbeat(progress),
-          signal: ctx.cancellationSignal,
-        });
+        }, { shardDone: (progress) => heartbeat(progress), batchDone: (progress) => heartbeat(progress) }, ctx.cancellationSignal);
         if (result.note) ctx.log.warn(`accuracy of ${req.model.id} at batch ${result.batchSize}, not ${req.batchSize}: ${result.note}`);
         if (result.nonFinite > 0) ctx.log.warn(`${req.model.id} gave NaN/Inf scores for ${result.nonFinite} of ${result.n} images (n_non_finite)`);
         const cell: AccuracyCell = {

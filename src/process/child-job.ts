@@ -6,14 +6,28 @@
  */
 import { fork } from 'node:child_process';
 
-export type ChildJobMessage<R> = { progress: true } | { result: R } | { error: string };
+/** A beat (with what the job says of its progress, if anything), the result, or the error: its message, name, and whether retrying cannot fix it. */
+export type ChildJobMessage<R, P = undefined> =
+  | { progress: true; detail?: P }
+  | { result: R }
+  | { error: string; name?: string; nonRetryable?: boolean };
+
+/** The child's error as the parent throws it: an input error (`nonRetryable`) stays one across the process boundary. */
+function childError(m: { error: string; name?: string; nonRetryable?: boolean }): Error {
+  const err = new Error(m.error);
+  if (m.name) err.name = m.name;
+  if (m.nonRetryable) Object.assign(err, { nonRetryable: true });
+  return err;
+}
 
 /**
  * Forks `entry` (a .mjs that registers tsx and loads the job's body, which calls serveJob), sends
- * it `req`, and resolves with its result. `onProgress` fires on every beat; `signal` kills it. `what`
- * names the job in the error of a process that ended without a result.
+ * it `req`, and resolves with its result. `onProgress` fires on every beat, with the beat's detail;
+ * `signal` kills it. `what` names the job in the error of a process that ended without a result.
  */
-export function runChildJob<Req extends object, R>(entry: URL, req: Req, what: string, onProgress?: () => void, signal?: AbortSignal): Promise<R> {
+export function runChildJob<Req extends object, R, P = undefined>(
+  entry: URL, req: Req, what: string, onProgress?: (detail?: P) => void, signal?: AbortSignal,
+): Promise<R> {
   return new Promise((resolve, reject) => {
     const child = fork(entry, [], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'], serialization: 'advanced' });
     let stderr = '';
@@ -21,10 +35,10 @@ export function runChildJob<Req extends object, R>(entry: URL, req: Req, what: s
     child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr = (stderr + d).slice(-4000); });
     const abort = () => child.kill('SIGKILL');
     signal?.addEventListener('abort', abort, { once: true });
-    child.on('message', (m: ChildJobMessage<R>) => {
-      if ('progress' in m) onProgress?.();
+    child.on('message', (m: ChildJobMessage<R, P>) => {
+      if ('progress' in m) onProgress?.(m.detail);
       else if ('result' in m) settled = { ok: m.result };
-      else settled = { err: new Error(m.error) };
+      else settled = { err: childError(m) };
     });
     child.on('error', (err) => { settled ??= { err }; });
     child.on('exit', (code, sig) => {
@@ -44,16 +58,17 @@ export function runChildJob<Req extends object, R>(entry: URL, req: Req, what: s
  * result or the error, and leaves. When the parent goes (a worker killed mid-job) the channel
  * closes and the child leaves with it.
  */
-export function serveChildJob<Req, R>(job: (req: Req, progress: () => void) => Promise<R>): void {
-  const send = (m: ChildJobMessage<R>) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
-  const progress = () => { process.send!({ progress: true } satisfies ChildJobMessage<R>); };
+export function serveChildJob<Req, R, P = undefined>(job: (req: Req, progress: (detail?: P) => void) => Promise<R>): void {
+  const send = (m: ChildJobMessage<R, P>) => new Promise<void>((resolve) => process.send!(m, () => resolve()));
+  const progress = (detail?: P) => { process.send!((detail === undefined ? { progress: true } : { progress: true, detail }) satisfies ChildJobMessage<R, P>); };
   process.on('disconnect', () => process.exit(1));
   process.once('message', (req: Req) => {
     void (async () => {
       try {
         await send({ result: await job(req, progress) });
       } catch (err) {
-        await send({ error: (err as Error).message ?? String(err) });
+        const e = err as Error & { nonRetryable?: unknown };
+        await send({ error: e?.message ?? String(err), ...(e?.name ? { name: e.name } : {}), ...(e?.nonRetryable === true ? { nonRetryable: true } : {}) });
       }
       process.disconnect();
     })();
