@@ -4,8 +4,9 @@
  *
  *   node --import tsx scripts/estimate-study.ts [--preset papers] [--timing warmupRuns,warmupSeconds,minRuns,minSeconds] [--times <study folder>]
  *
- * Per model: the session is created (timed), then one warm-up and one timed run at batch 1 and at
- * batch 8. Per-image time at batch b is interpolated between those (b ≥ 8 takes batch 8's per-image
+ * Per model and runtime variant of the first device (docs/VARIANTS.md; one, at the device's threads,
+ * when it has none): the session is created at the variant's threads (timed), then one warm-up and
+ * one timed run at batch 1 and at batch 8. Per-image time at batch b is interpolated between those (b ≥ 8 takes batch 8's per-image
  * time, which is what a CPU gives once its cores are busy). The inputs are random values: the time
  * of a dense float model does not depend on them. `--times` takes the run times from an earlier
  * study's latency.parquet instead (its p50 per cell: the host it ran on, as loaded as it was then),
@@ -77,7 +78,7 @@ async function timeRun(handle: ModelHandle, model: ResolvedModel, b: number): Pr
 }
 
 /** Opens the model's session (timed) and, unless the runs' times come from elsewhere, times a run at batch 1 and 8. */
-async function measureModel(model: ResolvedModel, withRuns: boolean): Promise<{ create: number; perImage: PerImage | null }> {
+async function measureModel(model: ResolvedModel, withRuns: boolean, threads: number): Promise<{ create: number; perImage: PerImage | null }> {
   const t0 = performance.now();
   const handle = await onnxruntime.open(model.path, { threads, interOpThreads: 1, executionMode: 'sequential', graphOptimization: 'all' });
   const create = (performance.now() - t0) / 1000;
@@ -152,7 +153,11 @@ async function measureChildStart(model: ResolvedModel): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-const threads = os.availableParallelism();
+// The first device's runtime variants (docs/VARIANTS.md): every latency cell is timed once per
+// variant, at the variant's threads; a device without variants is one, at its own threads.
+const device = spec.devices[0]!;
+const deviceThreads = device.threads ?? os.availableParallelism();
+const runtimes = (device.variants ?? [undefined]).map((v) => ({ name: v?.name ?? null, threads: v?.threads ?? deviceThreads }));
 const timesDir = opt('--times');
 const studyTimes = timesDir ? await readStudyTimes(path.resolve(timesDir)) : null;
 
@@ -181,7 +186,8 @@ const shortfallWords = timing.minRepetitions > 1
   ? `, so a repetition of ${(timing.cellBudgetSeconds / (timing.minRepetitions - 1)).toFixed(0)} s or more leaves its cell fewer than ${timing.minRepetitions} (and the verdict 'noisy')`
   : '';
 const budgetWords = `a cell stops repeating once its ${timing.cellBudgetSeconds} s budget is spent, and beyond ${timing.minRepetitions} before a repetition that would overrun it${shortfallWords}`;
-console.log(`preset ${preset}: ${spec.models.length} models x batch ${spec.batchSizes.join(',')}; ${threads} threads; accuracy on ${accuracyImages} images where measured; run times ${studyTimes ? `from ${timesDir}` : 'measured here'}`);
+const runtimeWords = runtimes.map((r) => (r.name ? `${r.name}: ${r.threads} threads` : `${r.threads} threads`)).join(', ');
+console.log(`preset ${preset}: ${spec.models.length} models x batch ${spec.batchSizes.join(',')} x ${runtimes.length} runtime variant${runtimes.length > 1 ? 's' : ''} (${runtimeWords}); accuracy on ${accuracyImages} images where measured; run times ${studyTimes ? `from ${timesDir}` : 'measured here'}`);
 console.log(`timing ${JSON.stringify({ ...timing, noise: undefined, stability: undefined })}`);
 const isolationWords = (timing.isolation ?? 'process') === 'process' ? `each a fresh process (${childStart.toFixed(2)} s to start here)` : 'each in the worker';
 console.log(`budget: each cell is ${timing.minRepetitions}-${timing.maxRepetitions} repetitions, ${isolationWords} with its own session, warm-up (>= ${timing.warmupRuns} runs and ${timing.warmupSeconds} s, then until ${timing.warmup.window}-run windows agree within ${timing.warmup.tolerance * 100}%, at most ${timing.warmup.maxSeconds} s) and timed runs (>= ${timing.minRuns} and ${timing.minSeconds} s); ${budgetWords}`);
@@ -191,20 +197,25 @@ console.log('| model | session s | b1 ms | b8 ms/image | repetitions | sweep s a
 console.log('|---|---|---|---|---|---|---|---|');
 
 const measuredSessions: { create: number; bytes: number }[] = [];
-interface Row { id: string; create: number; perImage: PerImage; weightsRandom: boolean; sessionEstimated: boolean }
+/** One model at one runtime variant; `accuracy` on the first variant's times (the pass runs once per model, with the device's own settings). */
+interface Row { id: string; label: string; create: number; perImage: PerImage; weightsRandom: boolean; sessionEstimated: boolean; accuracy: boolean }
 const rows: Row[] = [];
 const skipped: string[] = [];
 for (const id of ids) {
   const model = here.get(id);
+  // An earlier study's times are its own device's: they stand in for every runtime variant alike.
   const fromStudy = studyTimes ? studyPerImage(studyTimes, id) : null;
-  if (model) {
-    const { create, perImage } = await measureModel(model, fromStudy === null);
-    measuredSessions.push({ create, bytes: (await stat(model.path)).size });
-    rows.push({ id, create, perImage: fromStudy ?? perImage!, weightsRandom: model.weights === 'random', sessionEstimated: false });
-  } else if (fromStudy && studyTimes!.fileBytes.has(id)) {
-    rows.push({ id, create: NaN, perImage: fromStudy, weightsRandom: studyTimes!.randomWeights.has(id), sessionEstimated: true });
-  } else {
-    skipped.push(id);
+  for (const [i, runtime] of runtimes.entries()) {
+    const label = runtime.name ? `${id}@${runtime.name}` : id;
+    if (model) {
+      const { create, perImage } = await measureModel(model, fromStudy === null, runtime.threads);
+      measuredSessions.push({ create, bytes: (await stat(model.path)).size });
+      rows.push({ id, label, create, perImage: fromStudy ?? perImage!, weightsRandom: model.weights === 'random', sessionEstimated: false, accuracy: i === 0 });
+    } else if (fromStudy && studyTimes!.fileBytes.has(id)) {
+      rows.push({ id, label, create: NaN, perImage: fromStudy, weightsRandom: studyTimes!.randomWeights.has(id), sessionEstimated: true, accuracy: i === 0 });
+    } else if (i === 0) {
+      skipped.push(id);
+    }
   }
 }
 // Sessions of models not here: this host's seconds per byte over the sessions it created.
@@ -215,7 +226,7 @@ let latencyLow = 0;
 let latencyHigh = 0;
 let accuracyTotal = 0;
 let shortCells = 0;
-for (const { id, create, perImage, weightsRandom, sessionEstimated } of rows) {
+for (const { label, create, perImage, weightsRandom, sessionEstimated, accuracy: evaluates } of rows) {
   let low = 0;
   let high = 0;
   let fewestReps = Infinity;
@@ -229,12 +240,12 @@ for (const { id, create, perImage, weightsRandom, sessionEstimated } of rows) {
     mostReps = Math.max(mostReps, most);
     if (fewest < timing.minRepetitions) shortCells++;
   }
-  const accuracy = spec.devices[0]?.accuracy && !weightsRandom ? create + accuracyImages * perImage(spec.accuracyBatchSize) : 0;
+  const accuracy = evaluates && device.accuracy && !weightsRandom ? create + accuracyImages * perImage(spec.accuracyBatchSize) : 0;
   latencyLow += low;
   latencyHigh += high;
   accuracyTotal += accuracy;
   const reps = fewestReps === mostReps ? `${fewestReps}` : `${fewestReps}-${mostReps}`;
-  console.log(`| ${id} | ${create.toFixed(2)}${sessionEstimated ? ' (est.)' : ''} | ${(perImage(1) * 1000).toFixed(1)} | ${(perImage(8) * 1000).toFixed(1)} | ${reps} | ${low.toFixed(0)} | ${high.toFixed(0)} | ${accuracy.toFixed(0)} |`);
+  console.log(`| ${label} | ${create.toFixed(2)}${sessionEstimated ? ' (est.)' : ''} | ${(perImage(1) * 1000).toFixed(1)} | ${(perImage(8) * 1000).toFixed(1)} | ${reps} | ${low.toFixed(0)} | ${high.toFixed(0)} | ${accuracy.toFixed(0)} |`);
 }
 const min = (s: number) => (s / 60).toFixed(1);
 if (skipped.length) {
