@@ -56,6 +56,20 @@ export async function queryGpuInventory(command = 'nvidia-smi'): Promise<GpuInve
 }
 
 /**
+ * Whether every GPU reports `power.draw.instant` (drivers before it was added refuse the field;
+ * GPUs that cannot measure it print [N/A]).
+ */
+export async function reportsInstantPower(command = 'nvidia-smi'): Promise<boolean> {
+  try {
+    const { stdout } = await promisify(execFile)(command, ['--query-gpu=power.draw.instant', CSV], { timeout: 10_000 });
+    const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.length > 0 && lines.every((l) => numberOrNull(l) !== null);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * nvml.h's clock throttle (in newer drivers "clock event") reasons, as the bits of
  * `clocks_throttle_reasons.active`.
  */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseCpuInfo, readCpuTopology, topologyFromCpuInfo, type CpuIdentity, type CpuTopology } from './cpu-info.js';
-import { queryGpuInventory, type GpuFacts } from './gpu-query.js';
+import { queryGpuInventory, reportsInstantPower, type GpuFacts } from './gpu-query.js';
 
 export type { GpuFacts } from './gpu-query.js';
 
@@ -16,6 +16,12 @@ export interface PowerSources {
   ina3221: boolean;
   /** nvidia-smi answered and listed at least one GPU. */
   nvidiaSmi: boolean;
+  /**
+   * The GPU reports `power.draw.instant`. On Ampere and newer, `power.draw` is the average over the
+   * last second (nvidia-smi --help-query-gpu, recorded in test/fixtures/nvidia-smi-h200/): sampled
+   * every 100 ms it lags the load by a second, so the sampler reads the instant value where there is one.
+   */
+  nvidiaSmiInstantPower: boolean;
   /** tegrastats is on the PATH. */
   tegrastats: boolean;
 }
@@ -122,6 +128,7 @@ export async function probeHost(roots: Partial<ProbeRoots> = {}): Promise<HostFa
       rapl: await raplReadable(path.join(r.sys, 'class/powercap')),
       ina3221: (await readdir(path.join(i2c, 'ina3221')).catch(() => null)) !== null || (await readdir(path.join(i2c, 'ina3221x')).catch(() => null)) !== null,
       nvidiaSmi: gpus.length > 0,
+      nvidiaSmiInstantPower: gpus.length > 0 && (await reportsInstantPower(r.nvidiaSmi)),
       tegrastats: await onPath('tegrastats'),
     },
   };

@@ -3,6 +3,9 @@
  * cuda, tensorrt) and session options are options of this one runtime; cuda and tensorrt need
  * their provider binaries installed (docs/GPU.md).
  */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import ort from 'onnxruntime-node';
 import {
   ModelLoadError, type ExecutionProvider, type InProcessRuntime, type ModelHandle, type OpenOptions, type RuntimeFacts,
@@ -25,9 +28,17 @@ export const onnxruntime: InProcessRuntime = {
 function onnxruntimeFacts(): RuntimeFacts {
   return {
     version: VERSION,
-    // Only backends whose binaries are present: cuda/tensorrt are listed unbundled until installed (docs/GPU.md).
-    backends: ort.listSupportedBackends().filter((b) => b.bundled).map((b) => b.name),
+    // onnxruntime-node calls cuda and tensorrt unbundled whether or not their libraries were installed
+    // beside its own (docs/GPU.md): those count where the library is there.
+    backends: ort.listSupportedBackends().filter((b) => b.bundled || providerLibraryPresent(b.name)).map((b) => b.name),
   };
+}
+
+/** libonnxruntime_providers_<name>.so beside onnxruntime-node's binding, where onnxruntime loads it from. */
+function providerLibraryPresent(name: string): boolean {
+  if (process.platform !== 'linux') return false;
+  const packageDir = path.dirname(path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')));
+  return existsSync(path.join(packageDir, 'bin', 'napi-v6', process.platform, process.arch, `libonnxruntime_providers_${name}.so`));
 }
 
 async function openSession(model: string | Uint8Array, options: OpenOptions = {}): Promise<ModelHandle> {

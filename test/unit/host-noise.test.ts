@@ -171,7 +171,7 @@ test('on a GPU host one nvidia-smi query gives clocks and throttle reasons; on a
   const tegrastats = path.join(dir, 'tegrastats');
   await writeFile(tegrastats, '#!/bin/sh\nwhile true; do echo "RAM 2989/30593MB CPU [5%@1190,0%@729,off] EMC_FREQ 0%@2133 GR3D_FREQ 40%@[612,610] CPU@45.9C tj@52.5C VIN_SYS_5V0 3328mW/3328mW"; sleep 0.05; done\n');
   await Promise.all([chmod(smi, 0o755), chmod(tegrastats, 0o755)]);
-  const power = { rapl: false, ina3221: false, nvidiaSmi: true, tegrastats: true };
+  const power = { rapl: false, ina3221: false, nvidiaSmi: true, nvidiaSmiInstantPower: false, tegrastats: true };
   const gpu = { index: 0, name: 'GPU', uuid: null, driver: '550', memoryBytes: null };
   const reader = await startReading({ host: { gpus: [gpu, { ...gpu, index: 1 }], jetsonPowerMode: 'MAXN', power }, nvidiaSmi: smi, tegrastats });
   await sleep(300);

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { parseCpuInfo, parseCpuList, readCpuTopology, topologyFromCpuInfo } from '../../src/host/cpu-info.js';
 import { DeviceLock } from '../../src/host/device-lock.js';
 import { describeDevice } from '../../src/host/describe-device.js';
-import { parseGpuClocksLine, parseGpuInventoryLine, queryGpuInventory, throttleReasonNames } from '../../src/host/gpu-query.js';
+import { parseGpuClocksLine, parseGpuInventoryLine, queryGpuInventory, reportsInstantPower, throttleReasonNames } from '../../src/host/gpu-query.js';
 import { parseNvpmodelQuery, probeHost } from '../../src/host/probe-host.js';
 import { parseTegrastatsClocks } from '../../src/host/tegrastats.js';
 
@@ -75,8 +75,8 @@ test('CPU lists and an SMT layout in sysfs: two cores of two threads', async () 
   assert.equal(await readCpuTopology(path.join(root, 'missing')), null);
 });
 
-// nvidia-smi's CSV query format as `nvidia-smi --help-query-gpu` documents it; the values are
-// made up in that format, not recorded on a GPU (none was lent to this project's sessions).
+// nvidia-smi's CSV query format as `nvidia-smi --help-query-gpu` documents it, with made-up values
+// for cases the recorded H200 (nvidia-smi-recorded.test.ts) cannot show: other GPUs, two GPUs, [N/A].
 test('nvidia-smi inventory and clock lines; throttle reasons decoded from nvml.h\'s bits', () => {
   assert.deepEqual(parseGpuInventoryLine('0, GPU-5f3c1a2b-0000-1111-2222-333344445555, NVIDIA H100 80GB HBM3, 550.54.15, 81559'), {
     index: 0, uuid: 'GPU-5f3c1a2b-0000-1111-2222-333344445555', name: 'NVIDIA H100 80GB HBM3', driver: '550.54.15', memoryBytes: 81559 * 1024 * 1024,
@@ -103,6 +103,21 @@ test('the GPU inventory from a real child process; a missing nvidia-smi is said 
   await writeFile(failing, '#!/bin/sh\necho "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."\nexit 9\n');
   await chmod(failing, 0o755);
   assert.match((await queryGpuInventory(failing)).note!, /failed: NVIDIA-SMI has failed because it couldn't communicate/);
+});
+
+test('the probe asks whether the GPU reports power.draw.instant; an old driver\'s refusal or [N/A] is no', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-smi-instant-'));
+  const stand = async (name: string, body: string) => {
+    const file = path.join(dir, name);
+    await writeFile(file, `#!/bin/sh\n${body}\n`);
+    await chmod(file, 0o755);
+    return file;
+  };
+  // What `--query-gpu=power.draw.instant --format=csv,noheader,nounits` prints on a GPU with it (78.74 W: the recorded H200 idle).
+  assert.equal(await reportsInstantPower(await stand('has', 'echo 78.74')), true);
+  assert.equal(await reportsInstantPower(await stand('na', 'echo "[N/A]"')), false);
+  assert.equal(await reportsInstantPower(await stand('old', 'echo \'Field "power.draw.instant" is not a valid field to query.\'; exit 2')), false);
+  assert.equal(await reportsInstantPower(path.join(dir, 'absent')), false);
 });
 
 test('a Jetson is recognised from its device tree or L4T release file, with its power mode', async () => {

@@ -9,9 +9,9 @@ import { NvidiaSmiSampler, parseNvidiaSmiLine } from '../../src/latency/power/nv
 import { RaplSampler } from '../../src/latency/power/rapl.js';
 import { discoverPowerSampler } from '../../src/latency/power/discover.js';
 
-// Output formats below are transcribed from the tools' documentation and published examples
-// (nvidia-smi --help-query-gpu; NVIDIA L4T docs for tegrastats and the INA3221 sysfs nodes), not
-// recorded on a GPU or Jetson here: no such device was lent to this project's sessions.
+// The tegrastats and INA3221 formats below are transcribed from NVIDIA's L4T docs, not recorded:
+// no Jetson was lent to this project's sessions. nvidia-smi's lines here are made up in its
+// documented format; nvidia-smi-recorded.test.ts checks the same readers against a real H200.
 
 test('nvidia-smi CSV lines: watts, MiB → bytes, [N/A] as null, headers ignored', () => {
   assert.deepEqual(parseNvidiaSmiLine('0, 71.48, 1024'), { index: 0, powerW: 71.48, memoryUsedBytes: 1024 * 1024 * 1024 });
@@ -27,7 +27,7 @@ test('NvidiaSmiSampler streams a real child process and averages its GPU only', 
   const fake = path.join(dir, 'nvidia-smi');
   await writeFile(fake, '#!/bin/sh\nwhile true; do echo "0, 100.00, 2000"; echo "1, 35.00, 10"; echo "0, 300.00, 3000"; sleep 0.05; done\n');
   await chmod(fake, 0o755);
-  const sampler = new NvidiaSmiSampler(0, 100, fake);
+  const sampler = new NvidiaSmiSampler(0, 'power.draw', 100, fake);
   await sampler.start();
   await new Promise((r) => setTimeout(r, 300));
   const reading = await sampler.stop();
@@ -121,8 +121,12 @@ test('RAPL: energy counters over time, wrap-around handled, unreadable counters 
 
 test('power discovery follows the worker\'s host probe: the GPU for GPU providers, tegrastats, else RAPL or the reason', async (t) => {
   if (typeof await discoverInaSampler() !== 'string' || typeof await RaplSampler.discover() !== 'string') return t.skip('this host has INA3221 or RAPL counters');
-  const none = { rapl: false, ina3221: false, nvidiaSmi: false, tegrastats: false };
-  assert.ok((await discoverPowerSampler('cuda', { ...none, nvidiaSmi: true })).sampler instanceof NvidiaSmiSampler);
+  const none = { rapl: false, ina3221: false, nvidiaSmi: false, nvidiaSmiInstantPower: false, tegrastats: false };
+  const averaged = (await discoverPowerSampler('cuda', { ...none, nvidiaSmi: true })).sampler;
+  assert.ok(averaged instanceof NvidiaSmiSampler);
+  assert.equal(averaged.source, 'nvidia-smi power.draw gpu 0');
+  // Where the GPU reports it, the instant reading: power.draw is a 1-s average on Ampere and newer.
+  assert.equal((await discoverPowerSampler('cuda', { ...none, nvidiaSmi: true, nvidiaSmiInstantPower: true })).sampler?.source, 'nvidia-smi power.draw.instant gpu 0');
   assert.ok((await discoverPowerSampler('cpu', { ...none, nvidiaSmi: true, tegrastats: true })).sampler instanceof TegrastatsSampler, 'CPU timings do not read the GPU board');
   const nothing = await discoverPowerSampler('cuda', none);
   assert.equal(nothing.sampler, null);

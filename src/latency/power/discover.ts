@@ -15,7 +15,7 @@ import { RaplSampler } from './rapl.js';
 export async function discoverPowerSampler(provider: Provider, sources: PowerSources): Promise<PowerAvailability> {
   const reasons: string[] = [];
   if (provider !== 'cpu') {
-    if (sources.nvidiaSmi) return { sampler: new NvidiaSmiSampler(0) };
+    if (sources.nvidiaSmi) return { sampler: new NvidiaSmiSampler(0, sources.nvidiaSmiInstantPower ? 'power.draw.instant' : 'power.draw') };
     reasons.push('nvidia-smi not found or no GPU');
   }
   const ina = await discoverInaSampler();

@@ -6,11 +6,16 @@ export interface NvidiaSmiSample {
   memoryUsedBytes: number | null;
 }
 
+/** Which power reading the sampler asks for: the instant one where the GPU has it (probe-host.ts). */
+export type NvidiaSmiPowerField = 'power.draw.instant' | 'power.draw';
+
 /** The query this sampler runs; its CSV columns are, in order, what parseNvidiaSmiLine reads. */
-export const NVIDIA_SMI_ARGS = ['--query-gpu=index,power.draw,memory.used', '--format=csv,noheader,nounits'];
+export function nvidiaSmiArgs(field: NvidiaSmiPowerField): string[] {
+  return [`--query-gpu=index,${field},memory.used`, '--format=csv,noheader,nounits'];
+}
 
 /**
- * One line of `nvidia-smi --query-gpu=index,power.draw,memory.used --format=csv,noheader,nounits`,
+ * One line of `nvidia-smi --query-gpu=index,<power field>,memory.used --format=csv,noheader,nounits`,
  * e.g. `0, 71.48, 1024` (W, MiB). GPUs that cannot report a value print `[N/A]` (or
  * `[Not Supported]`): null.
  */
@@ -25,17 +30,19 @@ export function parseNvidiaSmiLine(line: string): NvidiaSmiSample | null {
 /**
  * Board power of one NVIDIA GPU from nvidia-smi's own sampling loop (`-lms`), which avoids
  * starting a process per reading. Also records the peak GPU memory in use (the study's GPU memory
- * footprint, SPEC.md §2). nvidia-smi's power.draw is the board's instantaneous power averaged by
- * the driver over a short window.
+ * footprint, SPEC.md §2). It reads `power.draw.instant` where the GPU has it: on Ampere and newer
+ * `power.draw` is the last second's average, which over a few seconds of timed runs would carry
+ * the second before them (on an H200, a 1-s "idle" reading after a cell read 197 W against the
+ * 133 W of the cell itself: docs/GPU.md).
  */
 export class NvidiaSmiSampler extends StreamingSampler {
   readonly source: string;
   private power: number[] = [];
   private memPeak: number | null = null;
 
-  constructor(private readonly gpuIndex = 0, intervalMs = 100, command = 'nvidia-smi') {
-    super(command, [...NVIDIA_SMI_ARGS, '-lms', String(intervalMs)]);
-    this.source = `nvidia-smi power.draw gpu ${gpuIndex}`;
+  constructor(private readonly gpuIndex = 0, field: NvidiaSmiPowerField = 'power.draw', intervalMs = 100, command = 'nvidia-smi') {
+    super(command, [...nvidiaSmiArgs(field), '-lms', String(intervalMs)]);
+    this.source = `nvidia-smi ${field} gpu ${gpuIndex}`;
   }
 
   accept(line: string): void {

@@ -1,0 +1,58 @@
+/**
+ * The GPU checks recorded on an H200 (docs/gpu/h200-2026-12-04/, written by `npm run gpu:check`
+ * there): their Markdown is regenerated from the JSON, the figures hang together, the power
+ * finding they document holds in the data, and docs/GPU.md quotes only numbers they print.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { renderGpuCheck, type GpuCheck } from '../../scripts/gpu-check-render.js';
+
+const root = path.join(import.meta.dirname, '../..');
+const dirs = { instant: 'docs/gpu/h200-2026-12-04', averaged: 'docs/gpu/h200-2026-12-04/power-draw-averaged' } as const;
+const load = async (dir: string) => JSON.parse(await readFile(path.join(root, dir, 'gpu-check.json'), 'utf8')) as GpuCheck;
+
+test('each recorded GPU check\'s Markdown is its JSON rendered', async () => {
+  for (const dir of Object.values(dirs)) {
+    assert.equal(renderGpuCheck(await load(dir)), await readFile(path.join(root, dir, 'gpu-check.md'), 'utf8'), `${dir}: run npm run gpu:check -- --render ${dir}/gpu-check.json > ${dir}/gpu-check.md`);
+  }
+});
+
+test('recorded GPU checks: throughput is batch / p50, percentiles in order, every model agrees with the CPU', async () => {
+  for (const dir of Object.values(dirs)) {
+    const c = await load(dir);
+    assert.deepEqual(c.errors, []);
+    assert.equal(c.cells.filter((x) => x.provider === 'cuda').length, 12);
+    for (const x of c.cells) {
+      assert.ok(Math.abs(x.images_per_s - (x.batch * 1000) / x.p50_ms) < 1e-6 * x.images_per_s, `${x.model} b${x.batch}`);
+      assert.ok(x.p50_ms <= x.p90_ms && x.p90_ms <= x.p99_ms);
+      assert.ok(x.runs >= c.timing.minRuns);
+      if (x.provider === 'cuda') assert.ok(x.gpu_memory_peak_bytes !== null && x.power_avg_w !== null, `${x.model} b${x.batch}: GPU memory and power`);
+    }
+    for (const a of c.agreement) assert.equal(a.sameTop1, a.images, `${a.model}: same top-1 on GPU and CPU`);
+  }
+});
+
+test('power.draw, a 1-s average, read an "idle" second above the cell it preceded; power.draw.instant does not', async () => {
+  const cuda = (c: GpuCheck) => c.cells.filter((x) => x.provider === 'cuda');
+  const averaged = cuda(await load(dirs.averaged));
+  assert.ok(averaged.every((x) => x.power_note.startsWith('nvidia-smi power.draw gpu 0')));
+  // The second before a session carried the previous cell's load into the "idle" baseline.
+  assert.ok(averaged.filter((x) => x.power_idle_w! > x.power_avg_w!).length >= 3);
+  const instant = cuda(await load(dirs.instant));
+  assert.ok(instant.every((x) => x.power_note.startsWith('nvidia-smi power.draw.instant gpu 0')));
+  assert.ok(instant.every((x) => x.power_idle_w! < x.power_avg_w!));
+});
+
+test('docs/GPU.md quotes only numbers the recorded checks print', async () => {
+  const doc = await readFile(path.join(root, 'docs/GPU.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## An H200, checked'), doc.indexOf('\n## ', doc.indexOf('## An H200, checked') + 1));
+  assert.ok(section.length > 100, 'docs/GPU.md has the section "An H200, checked"');
+  const printed = (await Promise.all(Object.values(dirs).map((d) => readFile(path.join(root, d, 'gpu-check.md'), 'utf8')))).join('\n')
+    + await readFile(path.join(root, 'test/fixtures/nvidia-smi-h200/version.txt'), 'utf8');
+  // Decimal figures (ms, W, MHz with a unit) must appear in a check's output; paths, dates and counts of files are not figures.
+  for (const n of section.replace(/`[^`]*`/g, '').replace(/\([^)]*\.(json|md|csv|ts)\)/g, '').match(/\d+\.\d+/g) ?? []) {
+    assert.ok(printed.includes(n), `docs/GPU.md's ${n} is not printed by a recorded check`);
+  }
+});
