@@ -18,21 +18,19 @@
  *   npm run bench:serving [-- --file docs/benchmarks/serving-2026-12-03.json]
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify, parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dataDir, kitDir } from '../src/config/settings.js';
-import { runnerInputs } from '../src/inputs/input-builder.js';
-import { readShard } from '../src/prepare/arrow-shards.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
 import { openClassifier } from '../src/runtime/classifier.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { runServing, type ServingRunRequest } from '../src/serving/serving-run.js';
-import { loadCatalog, resolveModel, TORCHVISION_PREPROCESSING } from '../src/study/catalog.js';
+import { TORCHVISION_PREPROCESSING } from '../src/study/catalog.js';
+import { fromPython, modelOf, oursServer, pythonServer, writeSamples, type Harness, type ServerRun } from './serving-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = path.join(ROOT, 'docs/benchmarks');
@@ -53,28 +51,6 @@ const MIN_QUERIES = 1000;
 const SAMPLES = 64;
 const THREADS = 2;
 
-type Harness = 'dnnbench' | 'python';
-
-/** One Server run as either harness reports it, in the fields both have. */
-interface ServerRun {
-  harness: Harness;
-  rep: number;
-  seed: number;
-  target_qps: number;
-  achieved_qps: number;
-  queries: number;
-  mean_ms: number;
-  p50_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  issue_lag_mean_ms: number;
-  valid: boolean;
-  /** Ours only: the rate its Poisson schedule drew (queries over the last arrival), which achieved QPS follows. */
-  scheduled_qps?: number;
-  /** Ours only: why the run was invalid (a run given up on reports lower bounds). */
-  invalid_reasons?: string[];
-}
-
 interface Results {
   date: string;
   command: string;
@@ -90,30 +66,6 @@ interface Results {
 // ---------------------------------------------------------------------------------------------------
 // Measuring
 
-/** The Python reference's Server run, as one JSON line. */
-async function python(py: string, argv: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(py, [path.join(ROOT, 'scripts/python/serving_reference.py'), ...argv], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-}
-
-function fromPython(out: Record<string, unknown>, rep: number, seed: number): ServerRun {
-  const n = (k: string) => Number(out[k]);
-  return {
-    harness: 'python', rep, seed, target_qps: n('target_qps'), achieved_qps: n('achieved_qps'), queries: n('queries'),
-    mean_ms: n('mean_ms'), p50_ms: n('p50_ms'), p99_ms: n('p99_ms'), max_ms: n('max_ms'), issue_lag_mean_ms: n('issue_delay_mean_ms'),
-    valid: out.valid === true,
-  };
-}
-
-async function ours(req: ServingRunRequest, rep: number): Promise<ServerRun> {
-  const { figures: f, dueMs } = await runServing(req);
-  return {
-    harness: 'dnnbench', rep, seed: req.seed, target_qps: req.targetQps!, achieved_qps: f.achieved_qps, scheduled_qps: dueMs.length / (dueMs.at(-1)! / 1000), queries: f.queries,
-    mean_ms: f.mean_ms!, p50_ms: f.p50_ms!, p99_ms: f.p99_ms!, max_ms: f.max_ms!, issue_lag_mean_ms: f.issue_lag_mean_ms,
-    valid: f.valid, invalid_reasons: f.invalid_reasons,
-  };
-}
-
 const progress = (r: ServerRun, host: string) => console.error(
   `${host} | ${r.harness} rep ${r.rep} @ ${r.target_qps} QPS: achieved ${r.achieved_qps.toFixed(1)}${r.scheduled_qps ? ` (scheduled ${r.scheduled_qps.toFixed(1)})` : ''}, mean ${r.mean_ms.toFixed(3)} ms, `
   + `p99 ${r.p99_ms.toFixed(3)} ms, issue lag ${r.issue_lag_mean_ms.toFixed(3)} ms, ${r.queries} queries, ${r.valid ? 'valid' : `invalid${r.invalid_reasons ? ` (${r.invalid_reasons.join('; ')})` : ''}`}`,
@@ -126,13 +78,6 @@ async function defaultShard(): Promise<string> {
     labelSource: 'kit', cacheRoot: path.join(dataDir(), 'cache', 'datasets'),
   });
   return path.join(dir, manifest.shards[0]!.file);
-}
-
-/** A model reference: a catalog id, or a path (a kit file's catalog entry supplies its preprocessing). */
-async function modelOf(ref: string) {
-  const kit = kitDir();
-  const byFile = loadCatalog().find((m) => m.source.kit && path.resolve(kit, m.source.kit) === path.resolve(ref));
-  return resolveModel(byFile?.id ?? ref, kit);
 }
 
 async function measure(): Promise<string> {
@@ -156,9 +101,9 @@ async function measure(): Promise<string> {
   for (const qps of NULL_QPS) {
     for (let rep = 1; rep <= reps; rep++) {
       const seed = rep;
-      const a = await ours({ ...base, targetQps: qps, seed }, rep);
+      const a = await oursServer({ ...base, targetQps: qps, seed }, rep);
       progress(a, host);
-      const b = fromPython(await python(py, ['--scenario', 'server', '--null', '--qps', String(qps), '--bound-ms', String(NULL_BOUND_MS),
+      const b = fromPython(await pythonServer(py, ['--scenario', 'server', '--null', '--qps', String(qps), '--bound-ms', String(NULL_BOUND_MS),
         '--min-duration', String(seconds), '--min-queries', String(MIN_QUERIES), '--seed', String(seed)]), rep, seed);
       progress(b, host);
       nullRuns.push(a, b);
@@ -176,14 +121,7 @@ async function measure(): Promise<string> {
     if (fixedBatch !== null && fixedBatch !== 1) throw new Error(`${m.id} has a fixed batch of ${fixedBatch}: serve a model that takes batch 1`);
     const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-serving-'));
     try {
-      // The samples exactly as serving-run.ts preprocesses them, for Python to read back.
-      const shard = await readShard(shardFile, m.preprocessing.crop);
-      const count = Math.min(SAMPLES, shard.ids.length);
-      const values = runnerInputs(m.preprocessing, inputDtype, shard.crop).build(shard.pixels, count, count);
-      const raw = path.join(work, 'samples.raw');
-      await writeFile(raw, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-      const c = shard.crop;
-      const shape = m.preprocessing.layout === 'NCHW' ? [3, c, c] : [c, c, 3];
+      const { raw, count, shape, sha256 } = await writeSamples(m, inputDtype, shardFile, SAMPLES, work);
       const modelReq = {
         ...base, modelPath: m.path, inputDtype, fixedBatch, preprocessing: m.preprocessing, crop: m.preprocessing.crop,
         scheduler: { maxBatch: 1, maxQueueDelayMs: 0, instances: 1, threadsPerInstance: THREADS, spinning: true }, warmupSeconds: 2,
@@ -195,9 +133,9 @@ async function measure(): Promise<string> {
       console.error(`${host} | ${m.id} SingleStream p50 ${p50.toFixed(3)} ms (${ss.figures.queries} queries): bound ${bound.toFixed(3)} ms`);
       const runs: ServerRun[] = [];
       for (let rep = 1; rep <= reps; rep++) {
-        const a = await ours({ ...modelReq, targetQps: qps, boundMs: bound, seed: rep }, rep);
+        const a = await oursServer({ ...modelReq, targetQps: qps, boundMs: bound, seed: rep }, rep);
         progress(a, host);
-        const b = fromPython(await python(py, ['--scenario', 'server', '--qps', String(qps), '--bound-ms', String(bound),
+        const b = fromPython(await pythonServer(py, ['--scenario', 'server', '--qps', String(qps), '--bound-ms', String(bound),
           '--model', m.path, '--samples', raw, '--dtype', inputDtype, '--shape', shape.join(','), '--threads', String(THREADS),
           '--min-duration', String(seconds), '--min-queries', String(MIN_QUERIES), '--seed', String(rep)]), rep, rep);
         progress(b, host);
@@ -205,7 +143,7 @@ async function measure(): Promise<string> {
       }
       model = {
         id: m.id, path: path.relative(ROOT, m.path), qps, threads: THREADS, samples: count,
-        samples_sha256: createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex'),
+        samples_sha256: sha256,
         single_stream_p50_ms: p50, single_stream_queries: ss.figures.queries, bound_ms: bound,
         min_duration_s: seconds, min_queries: MIN_QUERIES, repetitions: reps, runs,
       };

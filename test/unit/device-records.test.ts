@@ -1,12 +1,15 @@
 /**
- * The GPU checks recorded on an H200 (docs/gpu/h200-2026-12-04/, written by `npm run gpu:check`
+ * What the lent H200 machine recorded: its GPU checks (docs/gpu/h200-2026-12-04/, `npm run gpu:check`)
+ * and a serving check on its CPUs (docs/serving/h200-host-2026-12-04/, `npm run serving:check`). The GPU checks,
  * there): their Markdown is regenerated from the JSON, the figures hang together, the power
  * finding they document holds in the data, and docs/GPU.md quotes only numbers they print.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import { renderGpuCheck, type GpuCheck } from '../../scripts/gpu-check-render.js';
 
 const root = path.join(import.meta.dirname, '../..');
@@ -55,4 +58,19 @@ test('docs/GPU.md quotes only numbers the recorded checks print', async () => {
   for (const n of section.replace(/`[^`]*`/g, '').replace(/\([^)]*\.(json|md|csv|ts)\)/g, '').match(/\d+\.\d+/g) ?? []) {
     assert.ok(printed.includes(n), `docs/GPU.md's ${n} is not printed by a recorded check`);
   }
+});
+
+test('docs/SERVING.md quotes only numbers the recorded serving check prints', async () => {
+  const doc = await readFile(path.join(root, 'docs/SERVING.md'), 'utf8');
+  const start = doc.indexOf('**On a quiet 16-core host**');
+  const section = doc.slice(start, doc.indexOf('\n## ', start));
+  assert.ok(start > 0 && section.length > 100);
+  const printed = await readFile(path.join(root, 'docs/serving/h200-host-2026-12-04/serving-check.md'), 'utf8');
+  for (const n of section.replace(/`[^`]*`/g, '').match(/\d+\.\d+/g) ?? []) assert.ok(printed.includes(n), `docs/SERVING.md's ${n} is not in the recorded check`);
+});
+
+test('the recorded serving check\'s Markdown is its JSON rendered', async () => {
+  const dir = path.join(root, 'docs/serving/h200-host-2026-12-04');
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/serving-check.ts'), '--render', path.join(dir, 'serving-check.json')]);
+  assert.equal(stdout, await readFile(path.join(dir, 'serving-check.md'), 'utf8'));
 });
