@@ -1,8 +1,8 @@
 /**
  * What the lent H200 machine recorded: its GPU checks (docs/gpu/h200-2026-12-04/, `npm run gpu:check`)
- * and a serving check on its CPUs (docs/serving/h200-host-2026-12-04/, `npm run serving:check`). The GPU checks,
- * there): their Markdown is regenerated from the JSON, the figures hang together, the power
- * finding they document holds in the data, and docs/GPU.md quotes only numbers they print.
+ * and a serving check on its CPUs (docs/serving/h200-host-2026-12-04/, `npm run serving:check`): the
+ * Markdown of each is regenerated from its JSON, the GPU figures hang together, the power finding
+ * holds in the data, and docs/GPU.md and docs/SERVING.md quote only numbers the checks print.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
