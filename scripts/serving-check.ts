@@ -179,7 +179,10 @@ export function render(c: ServingCheck): string {
       '',
     );
   } else {
-    lines.push(c.searches[0]?.capacity.maxValidQps === null ? 'No valid Server rate: checks (a) and (b) have no rate to run at.' : 'Checks (a) and (b) did not run.', '');
+    const anyValid = c.searches.some((x) => x.capacity.maxValidQps !== null);
+    lines.push(c.searches[0]?.capacity.maxValidQps !== null ? 'Checks (a) and (b) did not run.'
+      : anyValid ? 'The first search found no valid rate: checks (a) and (b), which run at its answer, had no rate to run at.'
+        : 'No valid Server rate: checks (a) and (b) have no rate to run at.', '');
   }
   if (c.errors?.length) lines.push('Errors:', ...c.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');

@@ -100,8 +100,8 @@ export class DynamicBatcher {
     this.inFlight[instance]!++;
     this.batches++;
     this.batchedSamples += n;
-    this.runner.run(instance, batch.map((b) => b.sample)).then(() => {
-      const t = this.now();
+    this.runner.run(instance, batch.map((b) => b.sample)).then((doneMs) => {
+      const t = typeof doneMs === 'number' ? doneMs : this.now();
       this.inFlight[instance]!--;
       for (const b of batch) b.done(t);
       this.pump();

@@ -24,8 +24,35 @@ export interface InstanceSetup {
 
 export type InstanceRequest = { id: number; samples: number[] };
 
+/**
+ * The process's monotonic clock in ms (process.hrtime), which every thread reads alike:
+ * performance.now() is per thread, from each thread's own origin.
+ */
+export const monotonicMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/**
+ * monotonicMs() − performance.now() on the calling thread: both run on one clock, so the offset is
+ * constant, but the first reads of either are slow (the very first pair was off by 1 ms here), so
+ * it is taken from the tightest of a few bracketed readings.
+ */
+export function monotonicOffsetMs(): number {
+  let best = Infinity;
+  let offset = 0;
+  for (let i = 0; i < 20; i++) {
+    const before = performance.now();
+    const at = monotonicMs();
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      offset = at - (before + after) / 2;
+    }
+  }
+  return offset;
+}
+
 export type InstanceReply =
   | { ready: true; inputDtype: string }
-  | { id: number; ok: true }
+  /** doneMs: when the batch finished, on monotonicMs, taken on the instance's thread. */
+  | { id: number; ok: true; doneMs: number }
   | { id: number; ok: false; error: string }
   | { fatal: string };

@@ -1,21 +1,28 @@
 /**
  * The model's instances under serving load (Triton's instance_group count): each a worker thread
  * with a session of its own, the device's threads split among them. `run` sends one batch to one
- * instance and resolves when it has run.
+ * instance and resolves, once it has run, with the time the instance finished it.
  */
 import { Worker } from 'node:worker_threads';
-import type { InstanceReply, InstanceRequest, InstanceSetup } from './instance-messages.js';
+import { monotonicOffsetMs, type InstanceReply, type InstanceRequest, type InstanceSetup } from './instance-messages.js';
 
 export interface BatchRunner {
   readonly instances: number;
-  /** Runs the given samples as one batch on instance i (which must be idle). */
-  run(instance: number, samples: readonly number[]): Promise<void>;
+  /**
+   * Runs the given samples as one batch on instance i; resolves with when it finished
+   * (performance.now() ms of the caller's thread), or nothing, for the caller to read its clock.
+   */
+  run(instance: number, samples: readonly number[]): Promise<number | void>;
   close(): Promise<void>;
 }
 
 export async function openInstancePool(setup: InstanceSetup, instances: number): Promise<BatchRunner> {
   const workers: Worker[] = [];
-  const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const waiting = new Map<number, { resolve: (doneMs: number) => void; reject: (e: Error) => void }>();
+  // The instances stamp completions on the process's monotonic clock; this thread's performance.now()
+  // runs on the same clock from its own origin, so one offset converts them.
+  const offset = monotonicOffsetMs();
+  const toLocalMs = (doneMs: number) => doneMs - offset;
   let nextId = 0;
   let fatal: Error | null = null;
   let closing = false;
@@ -32,7 +39,7 @@ export async function openInstancePool(setup: InstanceSetup, instances: number):
       }
       const p = waiting.get(m.id);
       waiting.delete(m.id);
-      if (m.ok) p?.resolve();
+      if (m.ok) p?.resolve(toLocalMs(m.doneMs));
       else p?.reject(new Error(m.error));
     });
     const die = (err: Error) => {
@@ -60,7 +67,7 @@ export async function openInstancePool(setup: InstanceSetup, instances: number):
     run(instance, samples) {
       if (fatal) return Promise.reject(fatal);
       const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
+      return new Promise<number>((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         workers[instance]!.postMessage({ id, samples: [...samples] } satisfies InstanceRequest);
       });

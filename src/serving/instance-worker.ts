@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openClassifier, type Classifier } from '../runtime/classifier.js';
 import { inProcessRuntime } from '../runtime/registry.js';
 import type { Tensor } from '../runtime/runtime.js';
-import type { InstanceReply, InstanceRequest, InstanceSetup } from './instance-messages.js';
+import { monotonicMs, type InstanceReply, type InstanceRequest, type InstanceSetup } from './instance-messages.js';
 
 const setup = workerData as InstanceSetup;
 const port = parentPort!;
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     running = true;
     for (let req = waiting.shift(); req; req = waiting.shift()) {
       if (!model) {
-        post({ id: req.id, ok: true });
+        post({ id: req.id, ok: true, doneMs: monotonicMs() });
         continue;
       }
       const rows = setup.fixedBatch ?? req.samples.length;
@@ -61,7 +61,9 @@ async function main(): Promise<void> {
       fill(input, req.samples);
       try {
         await model.handle.run({ [model.inputName]: input });
-        post({ id: req.id, ok: true });
+        // Stamped here, as LoadGen stamps QuerySamplesComplete on the SUT's thread: the generator's
+        // thread may be busy when the reply arrives, and that wait is not the system's latency.
+        post({ id: req.id, ok: true, doneMs: monotonicMs() });
       } catch (err) {
         post({ id: req.id, ok: false, error: (err as Error).message ?? String(err) });
       }

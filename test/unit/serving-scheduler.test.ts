@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DynamicBatcher } from '../../src/serving/dynamic-batcher.js';
-import type { BatchRunner } from '../../src/serving/instance-pool.js';
+import { openInstancePool, type BatchRunner } from '../../src/serving/instance-pool.js';
 import type { ScenarioOutcome } from '../../src/serving/load-generator.js';
 import { summariseRun } from '../../src/serving/serving-summary.js';
 
@@ -126,4 +126,23 @@ test('a short run, a run given up on and SingleStream\'s estimate say what they 
   assert.equal(ss.valid, true, ss.invalid_reasons.join('; '));
   assert.equal(ss.p90_ms, 91);
   assert.ok(ss.early_stop_estimate_ms! >= ss.p90_ms!, 'the estimate is never below the plain percentile');
+});
+
+test('a real instance thread stamps its completions on the caller\'s clock, inside the call', async () => {
+  // The null system under test: instance threads that answer at once, through the real messages.
+  const pool = await openInstancePool({
+    modelPath: null, runtime: 'onnxruntime', provider: 'cpu', threads: 1, spinning: false,
+    samples: new SharedArrayBuffer(4 * 3), dtype: 'float32', sampleDims: [3], fixedBatch: null,
+  }, 2);
+  try {
+    for (let i = 0; i < 50; i++) {
+      const before = performance.now();
+      const done = await pool.run(i % 2, [0]);
+      const after = performance.now();
+      assert.equal(typeof done, 'number');
+      assert.ok(before <= done! && done! <= after, `completion ${done} outside the call ${before}..${after}`);
+    }
+  } finally {
+    await pool.close();
+  }
 });
