@@ -1,7 +1,8 @@
 /**
- * docs/BENCHMARKS.md quotes `npm run bench:repetitions`'s summary of the committed tables: the
- * summary is regenerated from them here and must appear in the document line for line, so a
- * figure edited by hand, or tables changed without the document, fail.
+ * docs/BENCHMARKS.md quotes `npm run bench:repetitions`'s summary of the committed tables and
+ * `npm run bench:serving`'s of its committed results files: each is regenerated here and must
+ * appear in the document line for line, so a figure edited by hand, or data changed without the
+ * document, fail.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -19,4 +20,14 @@ test('the repetitions section of docs/BENCHMARKS.md is what bench:repetitions pr
   const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
   assert.ok(lines.length > 10, stdout);
   for (const line of lines) assert.ok(doc.includes(line), `not in docs/BENCHMARKS.md: ${line}`);
+});
+
+test('every bench:serving summary docs/BENCHMARKS.md quotes is what the script prints from its committed results file', async () => {
+  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
+  const files = [...doc.matchAll(/`npm run bench:serving -- --file (docs\/benchmarks\/serving-[\w-]+\.json)` prints:/g)].map((m) => m[1]!);
+  assert.ok(files.length >= 3, `quoted summaries: ${files.join(', ')}`);
+  for (const file of files) {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-serving.ts'), '--file', file], { cwd: ROOT });
+    for (const line of stdout.trim().split('\n').filter((l) => l.trim() !== '')) assert.ok(doc.includes(line), `${file}: not in docs/BENCHMARKS.md: ${line}`);
+  }
 });
