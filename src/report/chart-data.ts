@@ -3,6 +3,7 @@ import { lawAccuracy, lawsByDevice, type AccuracyBasis, type BasisAccuracy } fro
 import { latencyIntervals } from './latency-interval.js';
 import type { StudyData } from './load-study.js';
 import { familiesPresent, modelFamily, shortNames, type Family } from './model-family.js';
+import { finiteOrNull } from './read-tables.js';
 
 /** The one accuracy basis of a device's figures, as the laws pick it, and how the figures say it. */
 export interface FigureAccuracy {
@@ -48,7 +49,7 @@ export interface DeviceData {
   fits: FitRow[];
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+const num = finiteOrNull;
 
 /** The families of the study's models, in legend order: one colour scale for every figure of the report. */
 export const studyFamilies = (s: StudyData): Family[] => familiesPresent(s.models.map((m) => modelFamily(m.architecture, m.model_id).name));

@@ -7,6 +7,9 @@ import { columnOf, TABLES, type ReadRow, type StudyTableName } from '../results/
 
 export type Row = Record<string, unknown>;
 
+/** A table's value as a finite number, else null (missing, NaN, ±Infinity, not a number). */
+export const finiteOrNull = (v: unknown): number | null => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+
 /** Arrow values as plain JS: int64 (bigint) as number, lists as arrays; the report and compare only need numbers. */
 function plain(v: unknown): unknown {
   if (typeof v === 'bigint') return Number(v);

@@ -12,6 +12,7 @@ import { figureCell } from './latency-cells.js';
 import { latencyIntervals } from './latency-interval.js';
 import type { StudyData } from './load-study.js';
 import { modelFamily } from './model-family.js';
+import { finiteOrNull } from './read-tables.js';
 
 export interface ReportTable {
   /** Stable name: the HTML anchor `<device>-<name>` and the CSV `figures/<device>/<name>.csv`. */
@@ -27,7 +28,7 @@ export interface ReportTable {
 /** The frame rate Bianco et al. call real time. */
 const REAL_TIME_IMAGES_PER_S = 30;
 
-const num = (v: unknown): number | null => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+const num = finiteOrNull;
 const percent = (v: number): string => `${(100 * v).toFixed(2)}%`;
 
 /** A measured top-1 as `79.85% [77.56, 81.98]` (its 95% interval, when accuracy.parquet has one). */

@@ -14,6 +14,7 @@ import type { StudyData } from './load-study.js';
 import { shortNames } from './model-family.js';
 import type { Chart } from './charts.js';
 import type { ReportTable } from './report-tables.js';
+import { finiteOrNull } from './read-tables.js';
 
 export const VARIANTS_FIGURE = 'variants';
 export const VARIANTS_TABLE = 'variants-side-by-side';
@@ -61,7 +62,7 @@ const COLUMNS = [
 /** Recipes in the order tools/variants makes them, after the parent. */
 const RECIPE_ORDER = ['fp16', 'int8-dynamic', 'int8-static'];
 
-const num = (v: unknown): number | null => (v === null || v === undefined || !Number.isFinite(Number(v)) ? null : Number(v));
+const num = finiteOrNull;
 const pts = (v: number | null): number | null => (v === null ? null : 100 * v);
 
 /**

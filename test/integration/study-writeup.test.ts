@@ -12,6 +12,7 @@ import { runSummary } from '../../src/findings/run-summary.js';
 import { findingsMarkdown } from '../../src/findings/write-findings.js';
 import { loadStudy } from '../../src/report/load-study.js';
 import { ROOT } from '../helpers/cli.js';
+import { numbersIn } from '../helpers/writeup-numbers.js';
 
 export const PAPERS_STUDY = 'docs/studies/epyc-zen3-2vcpu-avx2';
 const dir = path.join(ROOT, PAPERS_STUDY);
@@ -21,12 +22,6 @@ test('findings.md of the committed papers study is what `dnnbench findings` writ
   const s = await loadStudy(dir);
   assert.equal(findingsMarkdown(s, PAPERS_STUDY, await runSummary(s)), committed);
 });
-
-/** Numbers in a Markdown write-up's prose: code spans (commands, paths, ids) and link targets are not figures. */
-function numbersIn(markdown: string): string[] {
-  const prose = markdown.replace(/`[^`]*`/g, '').replace(/\]\([^)]*\)/g, ']');
-  return [...prose.matchAll(/(?<![\w.-])\d+(?:\.\d+)?%?(?![\w-])/g)].map((m) => m[0]);
-}
 
 for (const [writeup, source] of [['README.md', 'findings.md'], ['calibration/README.md', 'calibration/compare.txt']] as const) {
   test(`every number in ${writeup} is one that ${source} prints`, async () => {

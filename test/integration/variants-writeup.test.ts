@@ -16,15 +16,10 @@ import { readResultTable } from '../../src/report/read-tables.js';
 import { writeReport } from '../../src/report/write-report.js';
 import { ROOT } from '../helpers/cli.js';
 import { queryParquet } from '../helpers/duckdb.js';
+import { numbersIn } from '../helpers/writeup-numbers.js';
 
 export const VARIANTS_STUDY = 'docs/studies/variants-epyc-avx512';
 const dir = path.join(ROOT, VARIANTS_STUDY);
-
-/** Numbers in a Markdown write-up's prose: code spans (commands, paths, ids) and link targets are not figures. */
-function numbersIn(markdown: string): string[] {
-  const prose = markdown.replace(/`[^`]*`/g, '').replace(/\]\([^)]*\)/g, ']');
-  return [...prose.matchAll(/(?<![\w.-])[-+]?\d+(?:\.\d+)?%?(?![\w-])/g)].map((m) => m[0].replace(/^\+/, ''));
-}
 
 test('variants.txt of the committed variants study is what `dnnbench compare <study>` prints from its Parquet', async () => {
   assert.equal(await variantsReport(dir), await readFile(path.join(dir, 'variants.txt'), 'utf8'));
