@@ -17,24 +17,21 @@
  *   npm run bench:serving -- --measure [--model squeezenet1.1_zoo-weights_opset13 --qps 50]   # ~6 min
  *   npm run bench:serving [-- --file docs/benchmarks/serving-2026-12-03.json]
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify, parseArgs } from 'node:util';
+import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dataDir, kitDir } from '../src/config/settings.js';
 import { kitImages } from '../src/prepare/kit.js';
 import { prepareDataset } from '../src/prepare/prepare.js';
-import { openClassifier } from '../src/runtime/classifier.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { runServing, type ServingRunRequest } from '../src/serving/serving-run.js';
 import { TORCHVISION_PREPROCESSING } from '../src/study/catalog.js';
-import { fromPython, modelOf, oursServer, pythonServer, writeSamples, type Harness, type ServerRun } from './serving-harness.js';
+import { fromPython, modelOf, oursServer, pythonServer, referencePython, singleSampleInput, writeSamples, type Harness, type ServerRun } from './serving-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DOCS = path.join(ROOT, 'docs/benchmarks');
-const run = promisify(execFile);
 const { values: args } = parseArgs({ options: {
   measure: { type: 'boolean', default: false },
   file: { type: 'string' },
@@ -84,8 +81,7 @@ async function measure(): Promise<string> {
   const reps = Number(args.reps);
   const seconds = Number(args.seconds);
   const host = `${os.cpus()[0]?.model} (${os.availableParallelism()} cores)`;
-  const py = (await run('bash', [path.join(ROOT, 'scripts/python-venv.sh')])).stdout.trim().split('\n').pop()!;
-  const pyOrt = (await run(py, ['-c', 'import onnxruntime; print(onnxruntime.__version__)'])).stdout.trim();
+  const { py, onnxruntime: pyOrt } = await referencePython();
   const shardFile = args.shard ? path.resolve(args.shard) : await defaultShard();
   const loadBefore = os.loadavg()[0]!;
   console.error(`${host}; load ${loadBefore.toFixed(2)}; shard ${shardFile}`);
@@ -115,10 +111,7 @@ async function measure(): Promise<string> {
     if (!args.qps) throw new Error('--model needs --qps');
     const qps = Number(args.qps);
     const m = await modelOf(args.model);
-    const probe = await openClassifier(onnxruntime, m.path, { provider: 'cpu', threads: 1 });
-    const [inputDtype, fixedBatch] = [probe.inputDtype, probe.fixedBatch];
-    await probe.handle.dispose();
-    if (fixedBatch !== null && fixedBatch !== 1) throw new Error(`${m.id} has a fixed batch of ${fixedBatch}: serve a model that takes batch 1`);
+    const { inputDtype, fixedBatch } = await singleSampleInput(m);
     const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-serving-'));
     try {
       const { raw, count, shape, sha256 } = await writeSamples(m, inputDtype, shardFile, SAMPLES, work);

@@ -40,14 +40,20 @@ const { values } = parseArgs({
   },
 });
 
-if (values.render) {
-  process.stdout.write(renderGpuCheck(JSON.parse(await readFile(values.render, 'utf8')) as GpuCheck));
-} else {
-  if (!values.out) throw new Error('give --out DIR (or --render FILE.json)');
-  const check = await runCheck();
-  await mkdir(values.out, { recursive: true });
-  await writeFile(path.join(values.out, 'gpu-check.json'), JSON.stringify(check, null, 1) + '\n');
-  process.stdout.write(renderGpuCheck(check));
+// A bad argument, model or file is said in one line (exit 2), not as a stack.
+try {
+  if (values.render) {
+    process.stdout.write(renderGpuCheck(JSON.parse(await readFile(values.render, 'utf8')) as GpuCheck));
+  } else {
+    if (!values.out) throw new Error('give --out DIR (or --render FILE.json)');
+    const check = await runCheck();
+    await mkdir(values.out, { recursive: true });
+    await writeFile(path.join(values.out, 'gpu-check.json'), JSON.stringify(check, null, 1) + '\n');
+    process.stdout.write(renderGpuCheck(check));
+  }
+} catch (err) {
+  process.stderr.write(`gpu:check: ${(err as Error).message}\n`);
+  process.exitCode = 2;
 }
 
 async function runCheck(): Promise<GpuCheck> {
@@ -61,7 +67,7 @@ async function runCheck(): Promise<GpuCheck> {
   const shardFile = values.shard ?? (await firstShard(224));
   const shard = await readShard(shardFile, 224);
   const crops = { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop };
-  const timing: RunTiming = { ...timingSpec({ minSeconds: Number(values['min-seconds']) }) };
+  const timing: RunTiming = timingSpec({ minSeconds: Number(values['min-seconds']) });
   const cells: GpuCheckCell[] = [];
   const errors: string[] = [];
   const plan: Array<{ model: ResolvedModel; provider: ExecutionProvider; batch: number; threads: number | null }> = [];

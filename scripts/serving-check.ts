@@ -11,17 +11,14 @@
  *   npm run serving:check -- --model squeezenet1.1_zoo-weights_opset13 --shard FILE.arrow --out DIR [--python PY] [--seconds 20] [--threads 2]
  *   npm run serving:check -- --render DIR/serving-check.json
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
-import { PROJECT_ROOT } from '../src/config/settings.js';
-import { openClassifier } from '../src/runtime/classifier.js';
+import { parseArgs } from 'node:util';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { runServing, type ServingRunRequest } from '../src/serving/serving-run.js';
 import { capacityOf, nextTrialQps, searchFloorQps, type Capacity, type CapacityTrial } from '../src/stats/capacity-search.js';
-import { fromPython, modelOf, oursServer, pythonServer, writeSamples, type ServerRun } from './serving-harness.js';
+import { fromPython, modelOf, oursServer, pythonServer, referencePython, singleSampleInput, writeSamples, type ServerRun } from './serving-harness.js';
 
 const MIN_QUERIES = 1000;
 const SAMPLES = 64;
@@ -61,19 +58,14 @@ const { values: args } = parseArgs({ options: {
   render: { type: 'string' },
 } });
 
-const run = promisify(execFile);
 
 async function measure(shardFile: string): Promise<ServingCheck> {
   const seconds = Number(args.seconds);
   const threads = Number(args.threads);
-  const py = args.python ?? (await run('bash', [path.join(PROJECT_ROOT, 'scripts/python-venv.sh')])).stdout.trim().split('\n').pop()!;
-  const pyOrt = (await run(py, ['-c', 'import onnxruntime; print(onnxruntime.__version__)'])).stdout.trim();
+  const { py, onnxruntime: pyOrt } = await referencePython(args.python);
   const loadBefore = os.loadavg()[0]!;
   const m = await modelOf(args.model!);
-  const probe = await openClassifier(onnxruntime, m.path, { provider: 'cpu', threads: 1 });
-  const [inputDtype, fixedBatch] = [probe.inputDtype, probe.fixedBatch];
-  await probe.handle.dispose();
-  if (fixedBatch !== null && fixedBatch !== 1) throw new Error(`${m.id} has a fixed batch of ${fixedBatch}: serve a model that takes batch 1`);
+  const { inputDtype, fixedBatch } = await singleSampleInput(m);
   const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-serving-check-'));
   try {
     const samples = await writeSamples(m, inputDtype, path.resolve(shardFile), SAMPLES, work);
@@ -189,12 +181,18 @@ export function render(c: ServingCheck): string {
 }
 
 // Last, so that the helpers above are initialised before the top-level await runs.
-if (args.render) {
-  process.stdout.write(render(JSON.parse(await readFile(args.render, 'utf8')) as ServingCheck));
-} else {
-  if (!args.out || !args.shard) throw new Error('give --shard FILE.arrow and --out DIR (or --render FILE.json)');
-  const check = await measure(args.shard);
-  await mkdir(args.out, { recursive: true });
-  await writeFile(path.join(args.out, 'serving-check.json'), `${JSON.stringify(check, null, 1)}\n`);
-  process.stdout.write(render(check));
+// A bad argument, model or file is said in one line (exit 2), not as a stack.
+try {
+  if (args.render) {
+    process.stdout.write(render(JSON.parse(await readFile(args.render, 'utf8')) as ServingCheck));
+  } else {
+    if (!args.out || !args.shard) throw new Error('give --shard FILE.arrow and --out DIR (or --render FILE.json)');
+    const check = await measure(args.shard);
+    await mkdir(args.out, { recursive: true });
+    await writeFile(path.join(args.out, 'serving-check.json'), `${JSON.stringify(check, null, 1)}\n`);
+    process.stdout.write(render(check));
+  }
+} catch (err) {
+  process.stderr.write(`serving:check: ${(err as Error).message}\n`);
+  process.exitCode = 2;
 }

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { kitDir, PROJECT_ROOT } from '../src/config/settings.js';
 import { runnerInputs } from '../src/inputs/input-builder.js';
+import { openClassifier } from '../src/runtime/classifier.js';
+import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import type { InputDtype } from '../src/inputs/normalise.js';
 import { readShard } from '../src/prepare/arrow-shards.js';
 import { runServing, type ServingRunRequest } from '../src/serving/serving-run.js';
@@ -84,4 +86,19 @@ export async function writeSamples(m: ResolvedModel, inputDtype: InputDtype, sha
   await writeFile(raw, bytes);
   const c = shard.crop;
   return { raw, count, shape: m.preprocessing.layout === 'NCHW' ? [3, c, c] : [c, c, 3], sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** The Python that runs the reference (the project's venv, scripts/python-venv.sh, unless one is given) and its onnxruntime's version. */
+export async function referencePython(given?: string): Promise<{ py: string; onnxruntime: string }> {
+  const py = given ?? (await run('bash', [path.join(PROJECT_ROOT, 'scripts/python-venv.sh')])).stdout.trim().split('\n').pop()!;
+  return { py, onnxruntime: (await run(py, ['-c', 'import onnxruntime; print(onnxruntime.__version__)'])).stdout.trim() };
+}
+
+/** The model's input dtype and fixed batch, for serving it one sample per query: a graph fixed at another batch is refused. */
+export async function singleSampleInput(m: ResolvedModel): Promise<{ inputDtype: InputDtype; fixedBatch: number | null }> {
+  const probe = await openClassifier(onnxruntime, m.path, { provider: 'cpu', threads: 1 });
+  const [inputDtype, fixedBatch] = [probe.inputDtype, probe.fixedBatch];
+  await probe.handle.dispose();
+  if (fixedBatch !== null && fixedBatch !== 1) throw new Error(`${m.id} has a fixed batch of ${fixedBatch}: serve a model that takes batch 1`);
+  return { inputDtype, fixedBatch };
 }
