@@ -5,8 +5,8 @@
  * on one core for part of it. The studies' tables are kept (no cells) under --dir, so the figures
  * can be recomputed from committed data:
  *
- *   npm run bench:repetitions -- --measure [--dir docs/benchmarks/repetitions]   # ~30-40 min on 2 cores
- *   npm run bench:repetitions [-- --dir docs/benchmarks/repetitions]             # the summary, from the tables
+ *   npm run bench:repetitions -- --measure --dir DIR [--keep]   # ~25-40 min on 2 cores; DIR is emptied first
+ *   npm run bench:repetitions [-- --dir DIR]                     # the summary, from the tables (default docs/benchmarks/repetitions)
  *
  * What the summary reports, per issue 18's acceptance:
  * - agreement: the share of cells whose B p50 lies inside A's 95% interval, or that is flagged not
@@ -24,6 +24,9 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { localCpuQueue } from '../src/host/local-queue.js';
 import { readResultTable, type Row } from '../src/report/read-tables.js';
+import { commonShift, compareCells, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
+import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
+import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
@@ -31,6 +34,8 @@ const { values: args } = parseArgs({ options: {
   dir: { type: 'string', default: 'docs/benchmarks/repetitions' },
   'busy-after': { type: 'string', default: '120' },
   'busy-for': { type: 'string', default: '180' },
+  // Keep the studies' results folders (cells included), so `dnnbench tables` can rebuild their tables.
+  keep: { type: 'boolean', default: false },
 } });
 const dir = path.resolve(ROOT, args.dir);
 const MODELS = ['squeezenet1.1_zoo-weights_opset13', 'mobilenetv2-12-int8', 'resnet50_keras_opset13'];
@@ -83,13 +88,58 @@ async function measure(): Promise<void> {
     if (busy && !window.end) { busy.kill('SIGKILL'); window.end = Date.now(); }
   }
   await writeFile(path.join(dir, 'busy-window.json'), `${JSON.stringify({ ...window, cpu: os.cpus()[0]?.model, cores: os.availableParallelism() }, null, 2)}\n`);
-  await rm(work, { recursive: true, force: true });
+  if (args.keep) console.error(`results folders kept: ${work}/{a,b,c}`);
+  else await rm(work, { recursive: true, force: true });
 }
 
 const key = (r: Row) => `${r.model_id} b${r.batch_size}`;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
+
+/** Each round's effect on the cells measured in it, in % (a plain median of deviations, independent of src/latency/round-adjustment.ts). */
+async function roundEffects(name: string): Promise<string> {
+  const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
+  const centre = new Map<string, number>();
+  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
+  const rounds = [...new Set(reps.map((r) => Number(r.round)))].sort((x, y) => x - y);
+  return rounds.map((round) => {
+    const mine = reps.filter((r) => Number(r.round) === round);
+    const effect = median(mine.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!));
+    return `${(effect * 100).toFixed(1)} (${mine.length})`;
+  }).join(', ');
+}
+
+/** How many cells the round adjustment moved, and how far. */
+function adjusted(rows: Row[]): string {
+  const factors = rows.map((r) => r.round_adjustment).filter((f) => f !== null && f !== undefined).map(Number);
+  if (factors.length === 0) return 'not in these tables (measured before it)';
+  const moved = factors.filter((f) => f !== 1);
+  return `${moved.length} of ${rows.length} cells moved` + (moved.length ? ` (factors ${Math.min(...moved).toFixed(3)} to ${Math.max(...moved).toFixed(3)})` : '');
+}
+
+/**
+ * Tables from before the round adjustment, re-read with it (src/latency/round-adjusted-cells.ts on
+ * their own latency_repetitions): the two checks it bears on, agreement and compare.
+ */
+async function reanalysed(a: Row[], b: Row[]): Promise<string> {
+  const repsOf = async (n: string) => (await readResultTable(path.join(dir, n), 'latency_repetitions')) as unknown as RepetitionCell[];
+  const [ra, rb] = [await repsOf('a'), await repsOf('b')];
+  const adjust = (rows: Row[], reps: RepetitionCell[]) => adjustForRounds(rows.filter((r) => r.status === 'ok') as unknown as LatencyCell[], reps);
+  const [la, lb] = [adjust(a, ra), adjust(b, rb)];
+  const within = (p: LatencyCell, i: LatencyCell) => p.p50_ms! >= i.p50_ci_low_ms! && p.p50_ms! <= i.p50_ci_high_ms!;
+  const pairs = la.map((x) => [x, lb.find((y) => key(y as unknown as Row) === key(x as unknown as Row))] as const).filter((p): p is readonly [LatencyCell, LatencyCell] => p[1] !== undefined);
+  const inside = pairs.filter(([x, y]) => within(y, x)).length;
+  const compareOf = (l: LatencyCell, reps: RepetitionCell[]): CompareCell => ({
+    model_id: l.model_id, batch_size: l.batch_size, variant: l.variant ?? null, p50_ms: l.p50_ms!, ci_low_ms: l.p50_ci_low_ms ?? null, ci_high_ms: l.p50_ci_high_ms ?? null,
+    repetitions: l.repetitions ?? null, samples: [],
+    repetition_p50_ms: reps.filter((r) => !r.discarded && key(r as unknown as Row) === key(l as unknown as Row)).map((r) => r.p50_ms),
+  });
+  const rows = compareCells(la.map((l) => compareOf(l, ra)), lb.map((l) => compareOf(l, rb)), { a: 'a', b: 'b' });
+  const moved = [...la, ...lb].filter((l) => l.round_adjustment !== 1).length;
+  return `- Re-read with the round adjustment (these tables predate it; ${moved} of ${la.length + lb.length} cells moved): B's p50 inside A's interval in ${inside} of ${pairs.length} cells whatever the verdict; ` +
+    `compare ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed.`;
+}
 
 async function summarize(): Promise<void> {
   const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
@@ -103,7 +153,7 @@ async function summarize(): Promise<void> {
   const B = byKey(b);
   const lines: string[] = [];
   const say = (s = '') => lines.push(s);
-  say(`Host: ${devA?.cpu_model} (${devA?.cpu_cores} cores). Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions\`.`);
+  say(`Host: ${devA?.cpu_model} (${devA?.cpu_cores} cores). Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions -- --dir ${path.relative(ROOT, dir)}\`.`);
   say();
   say('| cell | A p50 ms [95% interval] | A reps (disc.) | A verdict | B p50 ms [95% interval] | B reps (disc.) | B verdict | B in A | A in B |');
   say('|---|---|---|---|---|---|---|---|---|');
@@ -129,8 +179,17 @@ async function summarize(): Promise<void> {
   say(`- Whatever the verdict: B's p50 inside A's interval in ${strict} of ${cells.length} cells, A's inside B's in ${strictReverse} of ${cells.length}.`);
   say(`- Cells \`stable\`: A ${ok(a).filter((r) => r.stability === 'stable').length} of ${ok(a).length}, B ${ok(b).filter((r) => r.stability === 'stable').length} of ${ok(b).length}.`);
   say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
-  const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as { significant: boolean }[];
-  say(`- \`dnnbench compare a b\`: ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed, ${rows.filter((r) => !r.significant).length} within noise.`);
+  say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
+  say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
+  if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));
+  const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as CompareRow[];
+  say(`- \`dnnbench compare a b\`: ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed, ${rows.filter((r) => !r.significant).length} within noise ` +
+    `(q below 0.05 over the ${rows.length} cells); ${rows.filter((r) => r.p_value !== null && r.p_value < 0.05).length} with p below 0.05 taken alone.`);
+  const common = commonShift(rows);
+  if (common) {
+    say(`- The move all cells share: median B/A ${common.ratio.toFixed(3)}${common.ratio_low !== null ? ` (95% ${common.ratio_low.toFixed(3)}–${common.ratio_high!.toFixed(3)})` : ''}; ` +
+      `relative to it, ${rows.filter((r) => r.relative_significant === true).length} of ${rows.length} cells changed.`);
+  }
   // C: repetitions whose time span overlapped the busy loop.
   const overlaps = (r: Row) => {
     const start = Number(new Date(r.started_at as string | number | Date));
@@ -152,5 +211,10 @@ async function summarize(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
+// Measuring replaces --dir's tables: name it, so committed runs are not overwritten by default.
+if (args.measure && !process.argv.slice(2).some((a) => a === '--dir' || a.startsWith('--dir='))) {
+  console.error('bench:repetitions --measure: give --dir for the new tables (it is emptied first; the committed runs are under docs/benchmarks/repetitions*)');
+  process.exit(2);
+}
 if (args.measure) await measure();
 await summarize();

@@ -18,12 +18,29 @@
  * The interval is exp(ln ratio ± q·√(se_A² + se_B²)), q the t quantile at the Welch-Satterthwaite
  * degrees of freedom (z when both sides' are unbounded), centred on the ratio of the cells' p50s.
  *
- * Significant = the interval excludes 1 AND |ratio − 1| ≥ minChange (default 1%, as criterion.rs's
- * noise threshold): a change can be real and still too small to act on, and with thousands of runs
- * a within-run interval excludes 1 for a 0.3% wobble.
+ * One cell alone (compareCell): significant = the interval excludes 1 (p < 0.05) AND |ratio − 1| ≥
+ * minChange (default 1%, as criterion.rs's noise threshold): a change can be real and still too
+ * small to act on, and with thousands of runs a within-run interval excludes 1 for a 0.3% wobble.
+ *
+ * Many cells at once (compareCells, what `dnnbench compare` does): the p-values are held to a 5%
+ * false discovery rate over the cells compared (Benjamini-Hochberg), then the same minChange. At 5%
+ * per cell, two runs of one truth would show one "change" in twenty cells: a papers study has 231, so
+ * a regression check would fail on noise every time. With Benjamini-Hochberg, when nothing changed
+ * the chance of reporting any change at all is at most 5%; when many cells changed, it still finds
+ * them (it is far less strict than Bonferroni). The row's interval stays the cell's own 95% one,
+ * so a cell's interval can just exclude 1 and the change still be within noise: its q_value says by
+ * how much it missed.
+ *
+ * The shift every cell shares: on a shared VM the host's speed moves by a few percent between two
+ * runs minutes apart, and it moves every cell the same way (docs/BENCHMARKS.md, "Repetitions"). No
+ * interval of one run can know the next run's host, so compareCells also gives the median B/A over
+ * the cells with a distribution-free interval (commonShift), and each cell's ratio relative to it,
+ * tested the same way: a cell that changed more than the others. compare cannot tell a host shift
+ * from a change every cell shares (a slower onnxruntime, fewer threads), so `significant` and the
+ * regression check stay on the plain ratio; the relative columns say which reading fits.
  */
 import { p50Distribution } from '../stats/repetition-stats.js';
-import { studentT975, Z_975 } from '../stats/quantiles.js';
+import { median, studentT975, twoSidedStudentP, Z_975 } from '../stats/quantiles.js';
 
 // compare used to hold these; synthetic studies, bench-prepare and their tests import them from here.
 
@@ -63,8 +80,19 @@ export interface CompareRow {
   /** 95% interval of the ratio; null when a side has no way to know its noise. */
   ratio_low: number | null;
   ratio_high: number | null;
+  /** Two-sided p-value of "no change" (the t test behind the interval); null without an interval. */
+  p_value: number | null;
+  /** Benjamini-Hochberg adjusted p-value over the cells compared together (compareCell alone: the p-value). */
+  q_value: number | null;
   significant: boolean;
   verdict: 'faster' | 'slower' | 'within noise' | 'no interval';
+  /** Standard error of ln(ratio) and its degrees of freedom (null: unbounded, the normal's); null without an interval. */
+  log_se: number | null;
+  df: number | null;
+  /** compareCells: B/A over the median B/A of the cells compared (commonShift); null with fewer than 3 cells with intervals. */
+  relative_ratio: number | null;
+  /** Whether relative_ratio differs from 1 by the same rule as `significant` (its own false discovery rate over the cells). */
+  relative_significant: boolean | null;
   /** Where the interval's noise came from (the weaker side's source). */
   basis: IntervalBasis | null;
   repetitions_a: number | null;
@@ -78,6 +106,8 @@ export interface CompareOptions {
   minChange?: number;
   /** Bootstrap resamples for within-run sides (default 1000). */
   resamples?: number;
+  /** compareCells: the false discovery rate its significance holds (default 0.05). */
+  falseDiscoveryRate?: number;
 }
 
 /** One side's ln(p50) standard error and its degrees of freedom (Infinity when the quantile is z). */
@@ -113,30 +143,57 @@ function uncertainty(c: CompareCell, resamples: number, seed: number): LogUncert
   return null;
 }
 
-/** t quantile at the Welch-Satterthwaite degrees of freedom (rounded down: the safer side). */
-function combinedQuantile(a: LogUncertainty, b: LogUncertainty): number {
+/** The Welch-Satterthwaite degrees of freedom, rounded down (the safer side); Infinity for z. */
+function combinedDf(a: LogUncertainty, b: LogUncertainty): number {
   const va = a.se ** 2;
   const vb = b.se ** 2;
   const denominator = va ** 2 / a.df + vb ** 2 / b.df;
   const df = denominator === 0 ? Infinity : (va + vb) ** 2 / denominator;
-  return Number.isFinite(df) ? studentT975(Math.max(1, Math.floor(df))) : Z_975;
+  return Number.isFinite(df) ? Math.max(1, Math.floor(df)) : Infinity;
 }
 
 /** B against A for one cell. */
-export function compareCell(a: CompareCell, b: CompareCell, opts: CompareOptions = {}): Pick<CompareRow, 'ratio' | 'ratio_low' | 'ratio_high' | 'significant' | 'verdict' | 'basis' | 'repetitions_a' | 'repetitions_b'> {
+export function compareCell(a: CompareCell, b: CompareCell, opts: CompareOptions = {}): Pick<CompareRow, 'ratio' | 'ratio_low' | 'ratio_high' | 'p_value' | 'q_value' | 'significant' | 'verdict' | 'log_se' | 'df' | 'basis' | 'repetitions_a' | 'repetitions_b'> {
   const minChange = opts.minChange ?? 0.01;
   const resamples = opts.resamples ?? 1000;
   const ratio = b.p50_ms / a.p50_ms;
   const ua = uncertainty(a, resamples, 1);
   const ub = uncertainty(b, resamples, 2);
   const repetitions = { repetitions_a: ua?.repetitions ?? null, repetitions_b: ub?.repetitions ?? null };
-  if (!ua || !ub) return { ratio, ratio_low: null, ratio_high: null, significant: false, verdict: 'no interval', basis: null, ...repetitions };
-  const halfWidth = combinedQuantile(ua, ub) * Math.sqrt(ua.se ** 2 + ub.se ** 2);
+  if (!ua || !ub) return { ratio, ratio_low: null, ratio_high: null, p_value: null, q_value: null, significant: false, verdict: 'no interval', log_se: null, df: null, basis: null, ...repetitions };
+  const df = combinedDf(ua, ub);
+  const se = Math.sqrt(ua.se ** 2 + ub.se ** 2);
+  const halfWidth = (Number.isFinite(df) ? studentT975(df) : Z_975) * se;
   const low = ratio * Math.exp(-halfWidth);
   const high = ratio * Math.exp(halfWidth);
+  // The same test as the interval: p < 0.05 exactly when the interval excludes 1.
+  const p = se > 0 ? twoSidedStudentP(Math.log(ratio) / se, df) : ratio === 1 ? 1 : 0;
   const significant = (low > 1 || high < 1) && Math.abs(ratio - 1) >= minChange;
   const basis = BASIS_ORDER[Math.min(BASIS_ORDER.indexOf(ua.basis), BASIS_ORDER.indexOf(ub.basis))]!;
-  return { ratio, ratio_low: low, ratio_high: high, significant, verdict: !significant ? 'within noise' : ratio < 1 ? 'faster' : 'slower', basis, ...repetitions };
+  return {
+    ratio, ratio_low: low, ratio_high: high, p_value: p, q_value: p, significant, verdict: verdictOf(significant, ratio),
+    log_se: se, df: Number.isFinite(df) ? df : null, basis, ...repetitions,
+  };
+}
+
+const verdictOf = (significant: boolean, ratio: number): CompareRow['verdict'] => (!significant ? 'within noise' : ratio < 1 ? 'faster' : 'slower');
+
+/**
+ * Benjamini-Hochberg adjusted p-values (q-values), in the input's order: the smallest false
+ * discovery rate at which each would be reported, min over j ≥ rank of p_(j)·m/j.
+ */
+export function benjaminiHochberg(p: readonly number[]): number[] {
+  const m = p.length;
+  const order = p.map((v, i) => [v, i] as const).sort((x, y) => x[0] - y[0]);
+  const q = new Array<number>(m);
+  let running = 1;
+  for (let rank = m; rank >= 1; rank--) {
+    const [value, index] = order[rank - 1]!;
+    // max: value · m / rank is never below value, but can round to just under it when rank = m.
+    running = Math.min(running, Math.max(value, (value * m) / rank));
+    q[index] = running;
+  }
+  return q;
 }
 
 /** Rows for every (model, batch, variant) measured in both A (on deviceA) and B (on deviceB), in A's order. */
@@ -145,14 +202,72 @@ export function compareCells(
 ): CompareRow[] {
   const keyOf = (c: CompareCell) => `${c.model_id}\u0000${c.batch_size}\u0000${c.variant ?? ''}`;
   const byKey = new Map(b.map((c) => [keyOf(c), c]));
-  return a.flatMap((ca) => {
+  const rows: CompareRow[] = a.flatMap((ca) => {
     const cb = byKey.get(keyOf(ca));
     if (!cb) return [];
     return [{
       model_id: ca.model_id, device_a: devices.a, device_b: devices.b, batch_size: ca.batch_size, variant: ca.variant ?? null,
-      p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ...compareCell(ca, cb, opts), runs_a: ca.samples.length, runs_b: cb.samples.length,
+      p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ...compareCell(ca, cb, opts), relative_ratio: null, relative_significant: null,
+      runs_a: ca.samples.length, runs_b: cb.samples.length,
     }];
   });
+  const tested = rows.filter((r) => r.p_value !== null);
+  const q = benjaminiHochberg(tested.map((r) => r.p_value!));
+  const fdr = opts.falseDiscoveryRate ?? 0.05;
+  const minChange = opts.minChange ?? 0.01;
+  tested.forEach((r, i) => {
+    r.q_value = q[i]!;
+    r.significant = q[i]! < fdr && Math.abs(r.ratio - 1) >= minChange;
+    r.verdict = verdictOf(r.significant, r.ratio);
+  });
+  const common = commonShift(rows);
+  if (common) {
+    const pRelative = tested.map((r) => {
+      const t = Math.log(r.ratio / common.ratio);
+      return r.log_se! > 0 ? twoSidedStudentP(t / r.log_se!, r.df ?? Infinity) : t === 0 ? 1 : 0;
+    });
+    const qRelative = benjaminiHochberg(pRelative);
+    tested.forEach((r, i) => {
+      r.relative_ratio = r.ratio / common.ratio;
+      r.relative_significant = qRelative[i]! < fdr && Math.abs(r.relative_ratio - 1) >= minChange;
+    });
+  }
+  return rows;
+}
+
+/** The shift the compared cells share: their median B/A, with a 95% interval for it. */
+export interface CommonShift {
+  cells: number;
+  ratio: number;
+  /** Order statistics of the cells' ratios (the sign test's interval for a median: no assumption on their spread); null below 6 cells. */
+  ratio_low: number | null;
+  ratio_high: number | null;
+}
+
+/** The median B/A of the rows with intervals; null with fewer than 3. */
+export function commonShift(rows: readonly CompareRow[]): CommonShift | null {
+  const ratios = rows.filter((r) => r.log_se !== null).map((r) => r.ratio).sort((x, y) => x - y);
+  const n = ratios.length;
+  if (n < 3) return null;
+  const k = signTestRank(n);
+  return { cells: n, ratio: median(ratios), ratio_low: k ? ratios[k - 1]! : null, ratio_high: k ? ratios[n - k]! : null };
+}
+
+/**
+ * The largest k with P(Binomial(n, ½) ≤ k − 1) ≤ 0.025: the k-th smallest and k-th largest of n
+ * values bound their median with at least 95% confidence. 0 when no such k (n < 6).
+ */
+function signTestRank(n: number): number {
+  let k = 0;
+  let cumulative = 0;
+  let term = 0.5 ** n; // P(X = 0)
+  for (let j = 0; j < n; j++) {
+    cumulative += term;
+    if (cumulative > 0.025) break;
+    k = j + 1;
+    term = (term * (n - j)) / (j + 1);
+  }
+  return k;
 }
 
 /** Cells significantly slower in B by more than pct percent (the point ratio above 1 + pct/100). */

@@ -15,6 +15,7 @@ import { lawInputs, lawOptionsOf, runtimeVariantsOf } from './law-inputs.js';
 import { variantTables } from './variant-tables.js';
 import { readImageOutcomes } from '../accuracy/predictions.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
+import { adjustForRounds } from '../latency/round-adjusted-cells.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
 
@@ -23,8 +24,9 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const models = await readAllCells(outDir, 'models');
   const devices = await readAllCells(outDir, 'devices');
   const accuracy = await readAllCells(outDir, 'accuracy');
-  const latency = await readAllCells(outDir, 'latency');
   const repetitions = await readAllCells(outDir, 'latency_repetitions');
+  // Every figure below, laws and variants included, at the host's average speed over the study's rounds.
+  const latency = adjustForRounds(await readAllCells(outDir, 'latency'), repetitions);
   const servingCells = await readAllCells(outDir, 'serving');
   const timing = timingOf(summary.spec_json);
   const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability });

@@ -1,4 +1,4 @@
-import { compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
+import { commonShift, compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
 import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
@@ -95,14 +95,15 @@ const BASIS_NOTE = {
 /** The table; a row's interval basis is named only where the rows' bases differ (the footer names them). */
 function table(rows: CompareRow[]): string {
   const mixed = new Set(rows.map((r) => r.basis)).size > 1;
-  const head = ['model', 'batch', 'A p50 ms', 'B p50 ms', 'B/A', '95% interval', 'B is'];
+  const head = ['model', 'batch', 'A p50 ms', 'B p50 ms', 'B/A', '95% interval', 'q', 'B is'];
   const body = rows.map((r) => [
     r.variant ? `${r.model_id}@${r.variant}` : r.model_id, String(r.batch_size), r.p50_a_ms.toFixed(3), r.p50_b_ms.toFixed(3), r.ratio.toFixed(3),
     r.ratio_low === null ? '-' : `${r.ratio_low.toFixed(3)}–${r.ratio_high!.toFixed(3)}`,
+    r.q_value === null ? '-' : r.q_value < 0.001 ? '<0.001' : r.q_value.toFixed(3),
     mixed && r.basis ? `${r.verdict} (${r.basis})` : r.verdict,
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cols: string[]) => cols.map((c, i) => (i === 0 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cols: string[]) => cols.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
 }
 
@@ -116,6 +117,22 @@ function spread(rows: CompareRow[]): string {
   return `Median move ${((Math.exp(mid) - 1) * 100).toFixed(1)}% (|B/A − 1| on a log scale); ${beyond(0.1)} of ${rows.length} cells moved more than 10%, ${beyond(0.2)} more than 20%.`;
 }
 
+/**
+ * The move every cell shares, and the cells that moved differently: a host whose speed moved
+ * between the runs moves them all, which no run's own intervals can foresee.
+ */
+function shared(rows: CompareRow[], minChange: number): string[] {
+  const common = commonShift(rows);
+  if (!common) return [];
+  const relative = rows.filter((r) => r.relative_significant === true).length;
+  return [
+    `All ${common.cells} cells together: median B/A ${common.ratio.toFixed(3)}` +
+      (common.ratio_low !== null ? ` (95% ${common.ratio_low.toFixed(3)}–${common.ratio_high!.toFixed(3)})` : '') +
+      `; relative to it, ${relative} of ${common.cells} cells changed (the same rule on B/A over the median, ${(minChange * 100).toFixed(1)}% at least). ` +
+      'A move every cell shares is the host\'s speed between the runs or a change every cell shares (onnxruntime, threads): compare cannot tell which.',
+  ];
+}
+
 function summary(rows: CompareRow[], minChange: number): string {
   const count = (v: CompareRow['verdict']) => rows.filter((r) => r.verdict === v).length;
   const bases = [...new Set(rows.map((r) => r.basis).filter((b) => b !== null))];
@@ -123,7 +140,9 @@ function summary(rows: CompareRow[], minChange: number): string {
     `${rows.length} cells: ${count('faster') + count('slower')} significant (${count('faster')} faster, ${count('slower')} slower), ${count('within noise')} within noise` +
       (count('no interval') ? `, ${count('no interval')} without an interval` : '') + '.',
     ...(rows.length ? [spread(rows)] : []),
-    `B/A below 1: B is faster. Significant: the 95% interval of B/A excludes 1 and B/A is at least ${(minChange * 100).toFixed(1)}% from 1; anything else is within noise.`,
+    ...shared(rows, minChange),
+    `B/A below 1: B is faster. Significant: q below 0.05 (the cell's p-value held to a 5% false discovery rate over these ${rows.length} cells, Benjamini-Hochberg) ` +
+      `and B/A at least ${(minChange * 100).toFixed(1)}% from 1; anything else is within noise. The interval is each cell's own 95% one.`,
     ...bases.map((b) => `Intervals from ${BASIS_NOTE[b]}`),
   ].join('\n');
 }

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { accuracyProvenance } from '../../src/analysis/accuracy-provenance.js';
 import { analyzeStudy } from '../../src/analysis/analyze.js';
+import { adjustForRounds } from '../../src/latency/round-adjusted-cells.js';
 import { readAllCells } from '../../src/results/cells.js';
 import type { DeviceCell, RepetitionCell } from '../../src/results/cell-types.js';
 import { deviceProvenanceLine } from '../../src/results/study-provenance.js';
@@ -61,8 +62,9 @@ async function expectedTables(out: string, summary: Row): Promise<Record<StudyTa
   const models = await readAllCells(out, 'models');
   const devices = await readAllCells(out, 'devices');
   const accuracy = await readAllCells(out, 'accuracy');
-  const latency = await readAllCells(out, 'latency');
   const repetitions = await readAllCells(out, 'latency_repetitions');
+  // The times at the host's average speed over the rounds (test/unit/round-adjustment.test.ts checks the rule).
+  const latency = adjustForRounds(await readAllCells(out, 'latency'), repetitions);
   const serving = await readAllCells(out, 'serving');
   const { fits, frontiers } = analyzeStudy({ models, accuracy, latency });
   return {

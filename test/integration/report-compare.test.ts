@@ -56,7 +56,7 @@ test('compare prints a table, and pairs two different devices when asked', async
   const r = await runCli(['compare', a, b]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^A: synthetic on cpu-test \(Test CPU/m);
-  assert.match(r.stdout, /res-net\s+1\s+[\d.]+\s+[\d.]+\s+1\.\d+\s+1\.\d+–1\.\d+\s+slower/);
+  assert.match(r.stdout, /res-net\s+1\s+[\d.]+\s+[\d.]+\s+1\.\d+\s+1\.\d+–1\.\d+\s+(<0\.001|0\.\d+)\s+slower/);
 
   const cross = await runCli(['compare', a, a, '--device-a', 'cpu-test', '--device-b', 'gpu-test', '--json']);
   assert.equal(cross.code, 0, cross.stderr);
@@ -98,7 +98,9 @@ test('the committed papers run against its calibration run: intervals from repet
     assert.equal(row.basis, 'repetitions');
     assert.ok(row.ratio_low! <= row.ratio && row.ratio <= row.ratio_high!, JSON.stringify(row));
     const excludesOne = row.ratio_low! > 1 || row.ratio_high! < 1;
-    assert.equal(row.significant, excludesOne && Math.abs(row.ratio - 1) >= 0.01, JSON.stringify(row));
+    assert.equal(row.p_value! < 0.05, excludesOne, JSON.stringify(row));
+    assert.ok(row.q_value! >= row.p_value!, JSON.stringify(row));
+    assert.equal(row.significant, row.q_value! < 0.05 && Math.abs(row.ratio - 1) >= 0.01, JSON.stringify(row));
   }
   // The summary's counts of moves, recounted from the rows.
   const beyond = (f: number) => rows.filter((x) => x.ratio > 1 + f || x.ratio < 1 / (1 + f)).length;

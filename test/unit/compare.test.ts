@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareCell, compareCells, regressions, type CompareCell, type CompareRow } from '../../src/analysis/compare.js';
+import { benjaminiHochberg, commonShift, compareCell, compareCells, regressions, type CompareCell, type CompareRow } from '../../src/analysis/compare.js';
 import { p50Interval, pooledMedian } from '../../src/stats/repetition-stats.js';
 import { gaussian } from '../helpers/gaussian.js';
-import { median } from '../../src/stats/quantiles.js';
+import { median, studentT975, twoSidedStudentP } from '../../src/stats/quantiles.js';
 import { prng } from '../../src/stats/prng.js';
 
 /** R repetitions of `runs` runs: p50 · exp(u_r + e), u_r ~ N(0, between²), e ~ N(0, within²). */
@@ -84,7 +84,7 @@ test('each side uses its best source; the row names the weaker; no source, no in
   const bare = { ...cell(a, 'within-run'), samples: [10] };
   assert.deepEqual(compareCell(bare, cell(b, 'repetitions')), {
     ratio: cell(b, 'repetitions').p50_ms / bare.p50_ms, ratio_low: null, ratio_high: null, significant: false, verdict: 'no interval',
-    basis: null, repetitions_a: null, repetitions_b: 4,
+    basis: null, repetitions_a: null, repetitions_b: 4, p_value: null, q_value: null, log_se: null, df: null,
   });
 });
 
@@ -109,4 +109,62 @@ test('regressions: significantly slower by more than the percentage, nothing els
   assert.deepEqual(regressions(rows, 10).map((r) => r.model_id), ['slow20']);
   assert.deepEqual(regressions(rows, 2).map((r) => r.model_id), ['slow5', 'slow20']);
   assert.deepEqual(regressions(rows, 50), []);
+});
+
+test('t p-values: 0.05 at every tabulated 97.5th percentile, 1 at 0, the normal\'s for unbounded df', () => {
+  for (let df = 1; df <= 40; df++) assert.ok(Math.abs(twoSidedStudentP(studentT975(df), df) - 0.05) < 2e-4, `df ${df}: ${twoSidedStudentP(studentT975(df), df)}`);
+  assert.equal(twoSidedStudentP(0, 5), 1);
+  // Statistics tables: t = 4.032 is the 99.5th percentile at 5 df; 3.169 at 10 df.
+  assert.ok(Math.abs(twoSidedStudentP(4.032, 5) - 0.01) < 1e-4);
+  assert.ok(Math.abs(twoSidedStudentP(-3.169, 10) - 0.01) < 1e-4);
+  assert.ok(Math.abs(twoSidedStudentP(1.959964, Infinity) - 0.05) < 1e-6);
+  assert.throws(() => twoSidedStudentP(1, 0), /degrees of freedom/);
+});
+
+test('Benjamini-Hochberg q-values, worked by hand', () => {
+  // Sorted 0.005, 0.01, 0.03, 0.04 (m = 4): ·4/1, ·4/2, ·4/3, ·4/4 = 0.02, 0.02, 0.04, 0.04, then the running minimum from the top.
+  const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.005]);
+  [0.02, 0.04, 0.04, 0.02].forEach((want, i) => assert.ok(Math.abs(q[i]! - want) < 1e-12, `${q}`));
+  assert.deepEqual(benjaminiHochberg([0.5]), [0.5]);
+  assert.deepEqual(benjaminiHochberg([]), []);
+});
+
+test('231 cells of one truth compared: some p below 0.05, but a change is reported in few of the comparisons', () => {
+  const draw = gaussian(prng(6));
+  let withAnyChange = 0;
+  let perCellBelow05 = 0;
+  const comparisons = 40;
+  for (let k = 0; k < comparisons; k++) {
+    const ids = Array.from({ length: 231 }, (_, i) => `m${i}`);
+    const a = ids.map((id) => cell(repetitions(draw, 10, 3, 0.03, 0.02, 10), 'repetitions', id));
+    const b = ids.map((id) => cell(repetitions(draw, 10, 3, 0.03, 0.02, 10), 'repetitions', id));
+    const rows = compareCells(a, b, { a: 'cpu', b: 'cpu' });
+    perCellBelow05 += rows.filter((r) => r.p_value! < 0.05).length;
+    if (rows.some((r) => r.significant)) withAnyChange++;
+    // p < 0.05 exactly when the cell's own interval excludes 1.
+    for (const r of rows) assert.equal(r.p_value! < 0.05, r.ratio_low! > 1 || r.ratio_high! < 1, JSON.stringify(r));
+  }
+  // Alone, about 5% of cells (over 11 per comparison) would be called changed.
+  assert.ok(perCellBelow05 / comparisons > 5, `${perCellBelow05 / comparisons} per comparison`);
+  assert.ok(withAnyChange / comparisons <= 0.15, `${withAnyChange} of ${comparisons} comparisons reported a change`);
+});
+
+test('a host 3% slower in B moves every cell: the shared move is found, and only the cell that moved more is relatively changed', () => {
+  const draw = gaussian(prng(11));
+  const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
+  const a = ids.map((id) => cell(repetitions(draw, 10, 8, 0.005, 0.01, 20), 'repetitions', id));
+  // Every cell 3% slower; m0 a further 10%.
+  const b = ids.map((id) => cell(repetitions(draw, 10 * 1.03 * (id === 'm0' ? 1.1 : 1), 8, 0.005, 0.01, 20), 'repetitions', id));
+  const rows = compareCells(a, b, { a: 'cpu', b: 'cpu' });
+  assert.ok(rows.filter((r) => r.significant).length >= 10, 'the plain ratios see the 3% move');
+  const common = commonShift(rows)!;
+  assert.equal(common.cells, 12);
+  assert.ok(Math.abs(common.ratio - 1.03) < 0.01, JSON.stringify(common));
+  // 12 cells: the sign test's interval is the 3rd smallest to the 3rd largest ratio.
+  const sorted = rows.map((r) => r.ratio).sort((x, y) => x - y);
+  assert.deepEqual([common.ratio_low, common.ratio_high], [sorted[2], sorted[9]]);
+  assert.deepEqual(rows.filter((r) => r.relative_significant).map((r) => r.model_id), ['m0']);
+  assert.ok(Math.abs(rows[0]!.relative_ratio! - 1.1) < 0.02, `${rows[0]!.relative_ratio}`);
+  // Fewer than 6 cells: no interval for the median; fewer than 3: no shared move at all.
+  assert.deepEqual([commonShift(rows.slice(0, 5))!.ratio_low, commonShift(rows.slice(0, 2))], [null, null]);
 });
