@@ -43,6 +43,11 @@ export interface ServingCheck {
   /** At the first search's highest valid rate and 1.5× it: the Python harness, and ours again at 1.5×. */
   at_capacity: null | { qps: number; ours: ServerRun; python: ServerRun };
   above_capacity: null | { qps: number; ours: ServerRun; python: ServerRun };
+  /**
+   * When the first search found no valid rate: the Python harness at the lowest rate it tried, beside
+   * that trial of ours, to tell a host that cannot serve the model within the bound from our harness.
+   */
+  at_lowest_tried?: null | { qps: number; ours: ServerRun; python: ServerRun };
   /** What failed after the searches (the Python harness), so that the searches are kept. */
   errors: string[];
 }
@@ -107,6 +112,7 @@ async function measure(shardFile: string): Promise<ServingCheck> {
     const best = searches[0]!.capacity.maxValidQps;
     let atCapacity: ServingCheck['at_capacity'] = null;
     let aboveCapacity: ServingCheck['above_capacity'] = null;
+    let atLowest: ServingCheck['at_lowest_tried'] = null;
     const errors: string[] = [];
     if (best !== null) {
       try {
@@ -116,13 +122,20 @@ async function measure(shardFile: string): Promise<ServingCheck> {
       } catch (err) {
         errors.push(String((err as Error).message ?? err).split('\n')[0]!);
       }
+    } else if (searches[0]!.trials.length) {
+      const ours = searches[0]!.trials.reduce((x, y) => (y.target_qps < x.target_qps ? y : x));
+      try {
+        atLowest = { qps: ours.target_qps, ours, python: await python(ours.target_qps, 3) };
+      } catch (err) {
+        errors.push(String((err as Error).message ?? err).split('\n')[0]!);
+      }
     }
     return {
       date: new Date().toISOString(), command: `npm run serving:check -- --model ${m.id} --seconds ${seconds} --threads ${threads}`,
       host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), loadavg_1m_before: loadBefore, node: process.version, python_onnxruntime: pyOrt },
       model: m.id, threads, samples: samples.count, samples_sha256: samples.sha256, min_duration_s: seconds, min_queries: MIN_QUERIES,
       single_stream: { p50_ms: ss.figures.p50_ms!, p90_ms: ss.figures.p90_ms!, queries: ss.figures.queries }, bound_ms: bound,
-      searches, at_capacity: atCapacity, above_capacity: aboveCapacity, errors,
+      searches, at_capacity: atCapacity, above_capacity: aboveCapacity, at_lowest_tried: atLowest, errors,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -175,6 +188,15 @@ export function render(c: ServingCheck): string {
     lines.push(c.searches[0]?.capacity.maxValidQps !== null ? 'Checks (a) and (b) did not run.'
       : anyValid ? 'The first search found no valid rate: checks (a) and (b), which run at its answer, had no rate to run at.'
         : 'No valid Server rate: checks (a) and (b) have no rate to run at.', '');
+  }
+  if (c.at_lowest_tried) {
+    const { qps, ours, python } = c.at_lowest_tried;
+    lines.push(
+      `At the lowest rate the first search tried, ${f1(qps)} QPS, the Python harness: achieved ${f1(python.achieved_qps)} QPS, p50 ${f3(python.p50_ms)} ms, p99 ${f3(python.p99_ms)} ms, ${verdict(python)}; `
+        + `ours: p50 ${f3(ours.p50_ms)} ms, p99 ${f3(ours.p99_ms)} ms, ${ours.valid ? 'valid' : 'invalid'}. `
+        + (python.valid ? 'The independent harness serves this rate within the bound: the failure is ours.' : 'The independent harness cannot serve this rate within the bound either.'),
+      '',
+    );
   }
   if (c.errors?.length) lines.push('Errors:', ...c.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');
