@@ -10,6 +10,8 @@ export function printStudyResult(r: StudyResult): void {
     const lat = m.latency.map((l) => `b${l.batch}${l.variant ? `@${l.variant}` : ''} ${l.status === 'ok' ? `${l.p50_ms!.toFixed(2)}ms${l.stability && l.stability !== 'stable' ? ` (${l.stability})` : ''}` : l.status}`).join(', ');
     lines.push(`  ${m.device} ${m.model}:${acc}  p50 ${lat}`);
   }
+  // These come from the cells as they finished; the tables then put each at the host's average speed.
+  if (r.results.some((m) => m.latency.length)) lines.push('  (p50 as measured; latency.parquet has them at the host\'s average speed over the study\'s rounds: round_adjustment, docs/TIMING.md)');
   // Results of workflows started before serving existed have no serving field.
   for (const d of r.serving ?? []) {
     for (const c of d.capacities) {
