@@ -28,6 +28,7 @@ import { openClassifier } from '../src/runtime/classifier.js';
 import { inProcessRuntime } from '../src/runtime/registry.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { openInstancePool } from '../src/serving/instance-pool.js';
+import { median } from '../src/stats/quantiles.js';
 import { modelOf } from './serving-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,7 +51,6 @@ interface Measured extends Setting { round: number; runs: number; p50_ms: number
 interface IdleBench { date: string; command: string; host: { cpu: string; cores: number; node: string }; model: string; runs: number; results: Measured[] }
 
 const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]!; };
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One setting, in this process: the latency of each of `runs` runs after the warm-up. */

@@ -92,7 +92,8 @@ async function measure(): Promise<void> {
   else await rm(work, { recursive: true, force: true });
 }
 
-const key = (r: Row) => `${r.model_id} b${r.batch_size}`;
+/** A cell's name, for table rows and cells alike. */
+const key = (r: { model_id?: unknown; batch_size?: unknown }) => `${r.model_id} b${r.batch_size}`;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
@@ -128,12 +129,12 @@ async function reanalysed(a: Row[], b: Row[]): Promise<string> {
   const adjust = (rows: Row[], reps: RepetitionCell[]) => adjustForRounds(rows.filter((r) => r.status === 'ok') as unknown as LatencyCell[], reps);
   const [la, lb] = [adjust(a, ra), adjust(b, rb)];
   const within = (p: LatencyCell, i: LatencyCell) => p.p50_ms! >= i.p50_ci_low_ms! && p.p50_ms! <= i.p50_ci_high_ms!;
-  const pairs = la.map((x) => [x, lb.find((y) => key(y as unknown as Row) === key(x as unknown as Row))] as const).filter((p): p is readonly [LatencyCell, LatencyCell] => p[1] !== undefined);
+  const pairs = la.map((x) => [x, lb.find((y) => key(y) === key(x))] as const).filter((p): p is readonly [LatencyCell, LatencyCell] => p[1] !== undefined);
   const inside = pairs.filter(([x, y]) => within(y, x)).length;
   const compareOf = (l: LatencyCell, reps: RepetitionCell[]): CompareCell => ({
     model_id: l.model_id, batch_size: l.batch_size, variant: l.variant ?? null, p50_ms: l.p50_ms!, ci_low_ms: l.p50_ci_low_ms ?? null, ci_high_ms: l.p50_ci_high_ms ?? null,
     repetitions: l.repetitions ?? null, samples: [],
-    repetition_p50_ms: reps.filter((r) => !r.discarded && key(r as unknown as Row) === key(l as unknown as Row)).map((r) => r.p50_ms),
+    repetition_p50_ms: reps.filter((r) => !r.discarded && key(r) === key(l)).map((r) => r.p50_ms),
   });
   const rows = compareCells(la.map((l) => compareOf(l, ra)), lb.map((l) => compareOf(l, rb)), { a: 'a', b: 'b' });
   const moved = [...la, ...lb].filter((l) => l.round_adjustment !== 1).length;

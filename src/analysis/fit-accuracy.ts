@@ -1,7 +1,8 @@
 import type { LawAccuracy } from './accuracy-basis.js';
 import { bootstrapOverModels, noIntervals } from './bootstrap.js';
 import { fitRows, joinNotes, tooFew, type FitRow, type FrontierRow } from './fit-rows.js';
-import { groupBy, type Point } from './inputs.js';
+import { groupBy } from '../stats/group-by.js';
+import type { Point } from './inputs.js';
 import { paretoFrontier, upperHull, type XY } from './pareto.js';
 import { linearFit } from './regression.js';
 

@@ -1,7 +1,8 @@
 import { median } from '../stats/quantiles.js';
 import { bootstrapOverModels, noIntervals } from './bootstrap.js';
 import { fitRows, joinNotes, tooFew, type FitRow, type FitStatus, type Param } from './fit-rows.js';
-import { groupBy, type Point } from './inputs.js';
+import { groupBy } from '../stats/group-by.js';
+import type { Point } from './inputs.js';
 import { coefficientOfVariation, linearFit, mean } from './regression.js';
 
 /** Where the Canziani-style memory fits split the models: under vs over 100 MB (10⁸ bytes) of weights, fitted apart. */

@@ -1,6 +1,7 @@
 import { bootstrapOverModels, noIntervals } from './bootstrap.js';
 import { fitRows, joinNotes, tooFew, type FitRow, type FitStatus } from './fit-rows.js';
-import { groupBy, type Point } from './inputs.js';
+import { groupBy } from '../stats/group-by.js';
+import type { Point } from './inputs.js';
 import { leaveOneOut, leverages, linearFit, mean, type LinearFit } from './regression.js';
 
 /**

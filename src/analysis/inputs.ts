@@ -64,15 +64,3 @@ export function joinPoints(input: AnalysisInput, laws: ReadonlyMap<string, LawAc
   }
   return points;
 }
-
-/** Groups by a key, keeping first-seen order of keys (inputs come sorted, so output is stable). */
-export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = out.get(k);
-    if (list) list.push(it);
-    else out.set(k, [it]);
-  }
-  return out;
-}

@@ -22,6 +22,7 @@
  * repetitions, which includes the round-to-round variation, so for a cell with fewer rounds than the
  * study it is, if anything, wide.
  */
+import { groupBy } from '../stats/group-by.js';
 import { median } from '../stats/quantiles.js';
 
 /** A round needs this many cells (the adjusted one and at least two others) for its effect. */
@@ -71,15 +72,4 @@ export function roundAdjustments(observations: readonly RoundObservation[]): Map
     factors.set(cell, Math.exp(mean(without.keys()) - mean(mine)));
   }
   return factors;
-}
-
-function groupBy<T, K>(xs: readonly T[], key: (x: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    const g = groups.get(k);
-    if (g) g.push(x);
-    else groups.set(k, [x]);
-  }
-  return groups;
 }
