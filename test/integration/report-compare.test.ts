@@ -12,6 +12,7 @@ import { median } from '../../src/stats/quantiles.js';
 import type { CompareRow } from '../../src/analysis/compare.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
+import { PAPERS_STUDIES } from '../helpers/papers-studies.js';
 
 let work: string;
 let a: string;
@@ -88,8 +89,8 @@ test('--fail-on-regression PCT: exit 1 naming the cells significantly slower by 
   assert.match(bad.stderr, /--fail-on-regression 'ten': give a percentage ≥ 0/);
 });
 
-test('the committed papers run against its calibration run: intervals from repetitions decide, the moves are stated', async () => {
-  const full = path.join(ROOT, 'docs/studies/epyc-zen3-2vcpu-avx2');
+for (const study of PAPERS_STUDIES) test(`the committed papers run ${study} against its calibration run: intervals from repetitions decide, the moves are stated`, async () => {
+  const full = path.join(ROOT, study);
   const r = await runCli(['compare', full, path.join(full, 'calibration'), '--json']);
   assert.equal(r.code, 0, r.stderr);
   const rows = JSON.parse(r.stdout) as CompareRow[];
