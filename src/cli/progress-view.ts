@@ -11,10 +11,16 @@ function duration(seconds: number | null): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** One figure, or low–high when the rounds' estimate leaves a range (every cell stopping at its minimum repetitions, or at its maximum). */
+function eta(p: Pick<StudyProgress, 'etaSeconds' | 'etaHighSeconds'>): string {
+  const { etaSeconds: low, etaHighSeconds: high } = p;
+  return low !== null && high !== null && high - low >= 60 ? `${duration(low)}–${duration(high)}` : duration(low);
+}
+
 /** Lines describing a study's progress: one per device, then the total with its ETA. */
 export function renderProgress(p: StudyProgress): string[] {
   const lines = p.devices.map((d) => `  ${d.device.padEnd(16)} ${bar(d.done, d.total)} ${String(d.done).padStart(3)}/${d.total}  ${d.state === 'active' ? d.current ?? '' : `(${d.state})`}`);
-  lines.push(`  ${p.phase.padEnd(16)} ${p.done}/${p.total} cells, ETA ${duration(p.etaSeconds)}${p.failures.length ? `, ${p.failures.length} failed` : ''}${p.skippedModels.length ? `, skipped ${p.skippedModels.join(' ')}` : ''}`);
+  lines.push(`  ${p.phase.padEnd(16)} ${p.done}/${p.total} cells, ETA ${eta(p)}${p.failures.length ? `, ${p.failures.length} failed` : ''}${p.skippedModels.length ? `, skipped ${p.skippedModels.join(' ')}` : ''}`);
   return lines;
 }
 

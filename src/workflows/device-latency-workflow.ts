@@ -1,4 +1,4 @@
-import { executeChild, getExternalWorkflowHandle, proxyActivities, setHandler } from '@temporalio/workflow';
+import { executeChild, getExternalWorkflowHandle, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { DatasetRef, DeviceActivities, LatencyRepetitionOutcome } from '../activities/index.js';
 import type { ResolvedModel } from '../study/catalog.js';
 import type { DeviceSpec, RuntimeVariant, TimingSpec } from '../study/study-spec.js';
@@ -6,7 +6,7 @@ import { seedOf, shuffled } from '../stats/shuffle.js';
 import { deviceCellOptions } from './activity-options.js';
 import { latencyCell, variantRuntime } from './cells.js';
 import { latencyRoundWorkflowId } from './ids.js';
-import { cellDoneSignal, roundStartedSignal, skipModelSignal, type CellEvent } from './messages.js';
+import { cellDoneSignal, roundProgressSignal, roundStartedSignal, skipModelSignal, type CellEvent } from './messages.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 
 /** One latency cell of a device: a model at a batch size (with one of the device's runtime variants, if it has them). */
@@ -53,6 +53,9 @@ interface RoundInput extends Omit<DeviceLatencyInput, 'cells' | 'studyId'> {
   /** The last round: every cell ends with the repetitions it has. */
   finish: boolean;
 }
+
+/** The patch id of the rounds' progress reports (Temporal's patched(): replays of older histories skip them). */
+export const ROUND_PROGRESS_PATCH = 'round-progress-reports';
 
 const cellKey = (model: string, batch: number, variant?: string) => `${model} ${latencyCell(batch, variant)}`;
 
@@ -112,6 +115,11 @@ export async function latencyRoundWorkflow(input: RoundInput): Promise<LatencyCe
   const study = getExternalWorkflowHandle(input.parentWorkflowId);
   const { device } = input;
   const finished: LatencyCellResult[] = [];
+  // About ten progress reports a round, for the study's ETA (latency-eta.ts): after the first visit
+  // and each tenth. Versioned: histories recorded before it have no such signals to replay.
+  const reportsProgress = patched(ROUND_PROGRESS_PATCH);
+  let visited = 0;
+  const tenth = (v: number) => Math.floor((10 * v) / input.cells.length);
   // One lane per board serving the queue (spec `boards`): each takes the next cell in the round's order.
   let next = 0;
   const lane = async () => {
@@ -127,6 +135,10 @@ export async function latencyRoundWorkflow(input: RoundInput): Promise<LatencyCe
       if (out.done) {
         finished.push({ model: c.model.id, batch: c.batchSize, ...(variant ? { variant } : {}), status: out.status, p50_ms: out.p50_ms, repetitions: out.repetitions, discarded: out.discarded, stability: out.stability });
         await study.signal(cellDoneSignal, { ...event, status: out.status });
+      }
+      visited++;
+      if (reportsProgress && (visited === 1 || tenth(visited) > tenth(visited - 1))) {
+        await study.signal(roundProgressSignal, { device: device.queue, round: input.round, visited, finished: finished.length });
       }
     }
   };

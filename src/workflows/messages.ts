@@ -24,8 +24,14 @@ export interface StudyProgress {
   devices: DeviceProgress[];
   done: number;
   total: number;
-  /** Estimated seconds left, from the mean time per finished cell; null before the first one. */
+  /**
+   * Estimated seconds left: while latency rounds run, the slowest device's rounds at the rate of
+   * their visits so far (src/workflows/latency-eta.ts), the low end; otherwise from the mean time per
+   * finished cell. Null before anything was timed.
+   */
   etaSeconds: number | null;
+  /** The high end of the rounds' estimate (every cell to maxRepetitions); null when there is none. */
+  etaHighSeconds: number | null;
   failures: string[];
   skippedModels: string[];
 }
@@ -45,6 +51,19 @@ export interface RoundEvent {
   cells: number;
 }
 export const roundStartedSignal = defineSignal<[RoundEvent]>('roundStarted');
+/**
+ * How far a latency round has got: sent by the round about ten times (every tenth of its visits, and
+ * after its first), not per repetition, for the same reason.
+ */
+export interface RoundProgressEvent {
+  device: string;
+  round: number;
+  /** Visits finished in the round (cells measured once, finished or not). */
+  visited: number;
+  /** Of those, visits that ended their cell. */
+  finished: number;
+}
+export const roundProgressSignal = defineSignal<[RoundProgressEvent]>('roundProgress');
 /** Stop measuring a model on every device (its finished cells are kept). */
 export const skipModelSignal = defineSignal<[string]>('skipModel');
 /** Stop using a device queue (its finished cells are kept). */

@@ -13,8 +13,9 @@ import { deviceLatencyWorkflow, type LatencyCellResult } from './device-latency-
 import { deviceServingWorkflow, type DeviceServingResult } from './device-serving-workflow.js';
 import { deviceAccuracyWorkflowId, deviceLatencyWorkflowId, deviceServingWorkflowId } from './ids.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
+import { latencyEta, type LatencyEta, type RoundProgress } from './latency-eta.js';
 import {
-  cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, roundStartedSignal, skipModelSignal, type DeviceProgress, type StudyProgress,
+  cellDoneSignal, cellStartedSignal, dropDeviceSignal, progressQuery, roundProgressSignal, roundStartedSignal, skipModelSignal, type DeviceProgress, type StudyProgress,
 } from './messages.js';
 
 /** What one model gave on one device, for the CLI's summary; the figures themselves are in the tables. */
@@ -71,8 +72,10 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   const skippedModels = new Set<string>();
   const doneCells = new Set<string>();
   const progress: StudyProgress = {
-    studyId: spec.id, phase: 'planning', devices: [], done: 0, total: 0, etaSeconds: null, failures, skippedModels: [],
+    studyId: spec.id, phase: 'planning', devices: [], done: 0, total: 0, etaSeconds: null, etaHighSeconds: null, failures, skippedModels: [],
   };
+  /** Per device, its latency rounds as reported so far (for the ETA). */
+  const rounds = new Map<string, RoundProgress[]>();
   const deviceOf = (queue: string): DeviceProgress | undefined => progress.devices.find((d) => d.device === queue);
   /** Running children, by device and model, so signals can cancel them. */
   const scopes: { device: string; model: string; scope: CancellationScope }[] = [];
@@ -82,8 +85,20 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   const servingResults: DeviceServingResult[] = [];
 
   setHandler(progressQuery, () => {
-    const elapsed = (Date.now() - startedMs) / 1000;
-    progress.etaSeconds = progress.done > 0 ? (elapsed / progress.done) * (progress.total - progress.done) : null;
+    const now = Date.now();
+    const etas = [...rounds.entries()]
+      .filter(([device]) => deviceOf(device)?.state === 'active')
+      .map(([, rs]) => latencyEta(rs, now, spec.timing.minRepetitions, spec.timing.maxRepetitions))
+      .filter((e): e is LatencyEta => e !== null);
+    if (etas.length) {
+      // Devices measure side by side: the study waits for the slowest.
+      progress.etaSeconds = Math.max(...etas.map((e) => e.lowSeconds));
+      progress.etaHighSeconds = Math.max(...etas.map((e) => e.highSeconds));
+    } else {
+      const elapsed = (now - startedMs) / 1000;
+      progress.etaSeconds = progress.done > 0 ? (elapsed / progress.done) * (progress.total - progress.done) : null;
+      progress.etaHighSeconds = null;
+    }
     progress.skippedModels = [...skippedModels];
     return progress;
   });
@@ -94,6 +109,12 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
   setHandler(roundStartedSignal, (e) => {
     const d = deviceOf(e.device);
     if (d) d.current = `latency round ${e.round + 1}: ${e.cells} cells open`;
+    const now = Date.now();
+    rounds.set(e.device, [...(rounds.get(e.device) ?? []), { round: e.round, cells: e.cells, visited: 0, finished: 0, startedMs: now, reportedMs: now }]);
+  });
+  setHandler(roundProgressSignal, (e) => {
+    const r = rounds.get(e.device)?.find((x) => x.round === e.round);
+    if (r && e.visited > r.visited) Object.assign(r, { visited: e.visited, finished: e.finished, reportedMs: Date.now() });
   });
   setHandler(cellDoneSignal, (e) => {
     const key = `${e.device} ${e.model} ${e.cell}`;
@@ -210,6 +231,8 @@ export async function studyWorkflow(spec: ResolvedStudySpec): Promise<StudyResul
       } catch (err) {
         childFailed(device, 'latency', err);
         return undefined;
+      } finally {
+        rounds.delete(device.queue); // its rounds are over: the ETA falls back to the cells left
       }
     })();
     const serving = (async () => {
