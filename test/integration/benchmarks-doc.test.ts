@@ -1,6 +1,6 @@
 /**
  * docs/BENCHMARKS.md quotes `npm run bench:repetitions`'s summaries of the committed tables and
- * `npm run bench:serving`'s and `npm run bench:idle`'s of their committed results files: each is regenerated here and must
+ * `npm run bench:serving`'s, `npm run bench:idle`'s and `npm run bench:offline`'s of their committed results files: each is regenerated here and must
  * appear in the document line for line, so a figure edited by hand, or data changed without the
  * document, fail.
  */
@@ -48,3 +48,15 @@ test('every bench:idle summary docs/BENCHMARKS.md quotes is what the script prin
   }
 });
 
+
+test('every bench:offline summary docs/BENCHMARKS.md quotes is what the script prints from its committed results file', async () => {
+  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
+  const files = [...doc.matchAll(/`npm run bench:offline -- --file (docs\/benchmarks\/offline-[\w-]+\.json)` prints:/g)].map((m) => m[1]!);
+  assert.ok(files.length >= 1, `quoted summaries: ${files.join(', ')}`);
+  for (const file of files) {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-offline.ts'), '--file', file], { cwd: ROOT });
+    const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.length >= 20, stdout);
+    for (const line of lines) assert.ok(doc.includes(line), `${file}: not in docs/BENCHMARKS.md: ${line}`);
+  }
+});
