@@ -145,14 +145,13 @@ export function summary(b: OfflineBench): string {
       const xs = rows.filter((r) => r.setting.kind === 'offline' && r.setting.maxBatch === maxBatch);
       lines.push(`| Offline, ${maxBatch === 1 ? 'batching off' : `batches up to ${maxBatch}`} | ${spread(xs.map((r) => r.images_per_s))} | ${spread(xs.map((r) => r.images_per_s / best.get(r.round)!), (x) => x.toFixed(3))} |${withMean ? ' |' : ''}`);
     }
-    const offline = rows.filter((r) => r.setting.kind === 'offline');
-    const ratios = rounds.map((round) => Math.max(...offline.filter((r) => r.round === round).map((r) => r.images_per_s)) / best.get(round)!);
+    const bestOffline = rounds.map((round) => Math.max(...rows.filter((r) => r.round === round && r.setting.kind === 'offline').map((r) => r.images_per_s)));
+    const ratios = rounds.map((round, i) => bestOffline[i]! / best.get(round)!);
     const bests = rounds.map((round) => label(bestBatch(round).setting)).join(', ');
     lines.push('', `Best sweep cell by round: ${bests}. Best Offline setting over best sweep cell, per round: ${ratios.map((x) => x.toFixed(3)).join(', ')}: `
       + `${verdict(ratios)}.`);
     if (withMean) {
-      const byMean = rounds.map((round) => Math.max(...offline.filter((r) => r.round === round).map((r) => r.images_per_s))
-        / Math.max(...rows.filter((r) => r.round === round && r.setting.kind === 'sweep').map((r) => r.images_per_s_mean!)));
+      const byMean = rounds.map((round, i) => bestOffline[i]! / Math.max(...rows.filter((r) => r.round === round && r.setting.kind === 'sweep').map((r) => r.images_per_s_mean!)));
       lines.push(`Against the best sweep cell by its mean, per round: ${byMean.map((x) => x.toFixed(3)).join(', ')}: ${verdict(byMean)}.`);
     }
     lines.push('');

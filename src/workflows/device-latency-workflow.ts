@@ -6,6 +6,7 @@ import { seedOf, shuffled } from '../stats/shuffle.js';
 import { deviceCellOptions } from './activity-options.js';
 import { latencyCell, variantRuntime } from './cells.js';
 import { latencyRoundWorkflowId } from './ids.js';
+import { reportsProgressAt } from './latency-eta.js';
 import { cellDoneSignal, roundProgressSignal, roundStartedSignal, skipModelSignal, type CellEvent } from './messages.js';
 import { WORKFLOW_TASK_TIMEOUT } from './timeouts.js';
 
@@ -55,7 +56,7 @@ interface RoundInput extends Omit<DeviceLatencyInput, 'cells' | 'studyId'> {
 }
 
 /** The patch id of the rounds' progress reports (Temporal's patched(): replays of older histories skip them). */
-export const ROUND_PROGRESS_PATCH = 'round-progress-reports';
+const ROUND_PROGRESS_PATCH = 'round-progress-reports';
 
 const cellKey = (model: string, batch: number, variant?: string) => `${model} ${latencyCell(batch, variant)}`;
 
@@ -119,7 +120,6 @@ export async function latencyRoundWorkflow(input: RoundInput): Promise<LatencyCe
   // and each tenth. Versioned: histories recorded before it have no such signals to replay.
   const reportsProgress = patched(ROUND_PROGRESS_PATCH);
   let visited = 0;
-  const tenth = (v: number) => Math.floor((10 * v) / input.cells.length);
   // One lane per board serving the queue (spec `boards`): each takes the next cell in the round's order.
   let next = 0;
   const lane = async () => {
@@ -137,7 +137,7 @@ export async function latencyRoundWorkflow(input: RoundInput): Promise<LatencyCe
         await study.signal(cellDoneSignal, { ...event, status: out.status });
       }
       visited++;
-      if (reportsProgress && (visited === 1 || tenth(visited) > tenth(visited - 1))) {
+      if (reportsProgress && reportsProgressAt(visited, input.cells.length)) {
         await study.signal(roundProgressSignal, { device: device.queue, round: input.round, visited, finished: finished.length });
       }
     }

@@ -17,6 +17,12 @@
  *   hold for the rounds after it, which shrink by that share each.
  */
 
+/** Whether a round reports its progress after this many visits: after its first, and at each tenth of its cells. */
+export function reportsProgressAt(visited: number, cells: number): boolean {
+  const tenth = (v: number) => Math.floor((10 * v) / cells);
+  return visited === 1 || tenth(visited) > tenth(visited - 1);
+}
+
 /** What the device's latency child told the study of one round. */
 export interface RoundProgress {
   /** From 0. */

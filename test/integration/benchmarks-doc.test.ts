@@ -14,49 +14,29 @@ import { ROOT } from '../helpers/cli.js';
 
 const run = promisify(execFile);
 
-test('every bench:repetitions summary docs/BENCHMARKS.md quotes is what the script prints from its committed tables', async () => {
-  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
-  const dirs = [...doc.matchAll(/`npm run bench:repetitions -- --dir (docs\/benchmarks\/repetitions[\w-]*)` prints:/g)].map((m) => m[1]!);
-  assert.ok(dirs.length >= 2, `quoted summaries: ${dirs.join(', ')}`);
-  for (const dir of dirs) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-repetitions.ts'), '--dir', dir], { cwd: ROOT });
-    const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
-    assert.ok(lines.length > 10, stdout);
-    for (const line of lines) assert.ok(doc.includes(line), `${dir}: not in docs/BENCHMARKS.md: ${line}`);
-  }
-});
+/**
+ * Each script whose summaries the document quotes: the option naming the committed data, the
+ * quotes' pattern, how many quotes the document must have at least, and how many lines each summary
+ * must print at least (a summary that prints next to nothing would pass vacuously).
+ */
+const QUOTED = [
+  { bench: 'repetitions', source: 'its committed tables', option: '--dir', data: /docs\/benchmarks\/repetitions[\w-]*/, quotes: 2, lines: 11 },
+  { bench: 'serving', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/serving-[\w-]+\.json/, quotes: 3, lines: 0 },
+  { bench: 'idle', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/idle-gap-[\w-]+\.json/, quotes: 1, lines: 9 },
+  { bench: 'offline', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/offline-[\w-]+\.json/, quotes: 1, lines: 20 },
+];
 
-test('every bench:serving summary docs/BENCHMARKS.md quotes is what the script prints from its committed results file', async () => {
-  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
-  const files = [...doc.matchAll(/`npm run bench:serving -- --file (docs\/benchmarks\/serving-[\w-]+\.json)` prints:/g)].map((m) => m[1]!);
-  assert.ok(files.length >= 3, `quoted summaries: ${files.join(', ')}`);
-  for (const file of files) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-serving.ts'), '--file', file], { cwd: ROOT });
-    for (const line of stdout.trim().split('\n').filter((l) => l.trim() !== '')) assert.ok(doc.includes(line), `${file}: not in docs/BENCHMARKS.md: ${line}`);
-  }
-});
-
-test('every bench:idle summary docs/BENCHMARKS.md quotes is what the script prints from its committed results file', async () => {
-  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
-  const files = [...doc.matchAll(/`npm run bench:idle -- --file (docs\/benchmarks\/idle-gap-[\w-]+\.json)` prints:/g)].map((m) => m[1]!);
-  assert.ok(files.length >= 1, `quoted summaries: ${files.join(', ')}`);
-  for (const file of files) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-idle.ts'), '--file', file], { cwd: ROOT });
-    const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
-    assert.ok(lines.length >= 9, stdout);
-    for (const line of lines) assert.ok(doc.includes(line), `${file}: not in docs/BENCHMARKS.md: ${line}`);
-  }
-});
-
-
-test('every bench:offline summary docs/BENCHMARKS.md quotes is what the script prints from its committed results file', async () => {
-  const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
-  const files = [...doc.matchAll(/`npm run bench:offline -- --file (docs\/benchmarks\/offline-[\w-]+\.json)` prints:/g)].map((m) => m[1]!);
-  assert.ok(files.length >= 1, `quoted summaries: ${files.join(', ')}`);
-  for (const file of files) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/bench-offline.ts'), '--file', file], { cwd: ROOT });
-    const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
-    assert.ok(lines.length >= 20, stdout);
-    for (const line of lines) assert.ok(doc.includes(line), `${file}: not in docs/BENCHMARKS.md: ${line}`);
-  }
-});
+for (const q of QUOTED) {
+  test(`every bench:${q.bench} summary docs/BENCHMARKS.md quotes is what the script prints from ${q.source}`, async () => {
+    const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
+    const quoted = new RegExp(`\`npm run bench:${q.bench} -- ${q.option} (${q.data.source})\` prints:`, 'g');
+    const data = [...doc.matchAll(quoted)].map((m) => m[1]!);
+    assert.ok(data.length >= q.quotes, `quoted summaries: ${data.join(', ')}`);
+    for (const d of data) {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, `scripts/bench-${q.bench}.ts`), q.option, d], { cwd: ROOT });
+      const lines = stdout.trim().split('\n').filter((l) => l.trim() !== '');
+      assert.ok(lines.length >= q.lines, stdout);
+      for (const line of lines) assert.ok(doc.includes(line), `${d}: not in docs/BENCHMARKS.md: ${line}`);
+    }
+  });
+}

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { latencyEta, type RoundProgress } from '../../src/workflows/latency-eta.js';
 import path from 'node:path';
+import { test } from 'node:test';
 import { readResultTable } from '../../src/report/read-tables.js';
 import { groupBy } from '../../src/stats/group-by.js';
+import { latencyEta, reportsProgressAt, type RoundProgress } from '../../src/workflows/latency-eta.js';
 import { ROOT } from '../helpers/cli.js';
+import { PAPERS_STUDIES } from '../helpers/papers-studies.js';
 
 test('no estimate until a visit has been timed', () => {
   assert.equal(latencyEta([], 0, 3, 3), null);
@@ -48,7 +49,7 @@ test('once cells may end, the rounds shrink by the share of visits that left the
 // window the estimate is rougher, and said so here rather than hidden: after the first tenth it
 // read 9% and 50% over the time left; on the EPYC run, whose last full round had 99 repetitions to
 // run again (discarded for stolen CPU), it read up to 68% over in its last 8 minutes.
-for (const study of ['docs/studies/epyc-zen3-2vcpu-avx2', 'docs/studies/xeon-2vcpu-avx512-amx']) {
+for (const study of PAPERS_STUDIES) {
   test(`replaying ${study}'s repetitions, the estimate lies within 35% of the time that was left`, async () => {
     const reps = (await readResultTable(path.join(ROOT, study), 'latency_repetitions'))
       .map((r) => ({ cell: `${r.model_id} ${r.batch_size}`, round: r.round, start: Number(r.started_at), end: Number(r.started_at) + r.seconds * 1000 }))
@@ -67,15 +68,14 @@ for (const study of ['docs/studies/epyc-zen3-2vcpu-avx2', 'docs/studies/xeon-2vc
         r = { round: rep.round, cells: cellsOf.get(rep.round)!.length, visited: 0, finished: 0, startedMs, reportedMs: startedMs };
         rounds.push(r);
       }
-      const tenth = (v: number) => Math.floor((10 * v) / r!.cells);
       const visited = r.visited + 1;
       // Counted always; the time stamped (reportedMs) only at the rounds' report points.
       r.visited = visited;
       if (last.get(rep.cell) === rep.end) r.finished++;
-      if (!(visited === 1 || tenth(visited) > tenth(visited - 1))) continue;
+      if (!reportsProgressAt(visited, r.cells)) continue;
       r.reportedMs = rep.end;
       const left = (end - rep.end) / 1000;
-      if ((rep.round === 0 && tenth(visited) < 2) || left < 600) continue;
+      if ((rep.round === 0 && visited < r.cells / 5) || left < 600) continue;
       const error = latencyEta(rounds, rep.end, 3, 3)!.lowSeconds / left - 1;
       errors.push(`round ${rep.round} visit ${visited}: ${(100 * error).toFixed(0)}%`);
       worst = Math.max(worst, Math.abs(error));
