@@ -1,39 +1,20 @@
 /**
  * One instance of the model under serving load, in a thread of its own so that the load
  * generator's thread keeps time while it runs (onnxruntime-node runs a session synchronously on the
- * calling thread). It copies the requested samples from the shared buffer into the batch's input
- * and runs it; the batcher (dynamic-batcher.ts) decides what goes in a batch.
+ * calling thread). It runs each batch it is sent from its copy of the samples (batch-inputs.ts); the
+ * batcher (dynamic-batcher.ts) decides what goes in a batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openClassifier, type Classifier } from '../runtime/classifier.js';
 import { inProcessRuntime } from '../runtime/registry.js';
-import type { Tensor } from '../runtime/runtime.js';
+import { BatchInputs, ownCopy } from './batch-inputs.js';
 import { monotonicMs, type InstanceReply, type InstanceRequest, type InstanceSetup } from './instance-messages.js';
 
 const setup = workerData as InstanceSetup;
 const port = parentPort!;
 const post = (m: InstanceReply) => port.postMessage(m);
 
-const perSample = setup.sampleDims.reduce((a, d) => a * d, 1);
-const values = setup.dtype === 'float16' ? new Uint16Array(setup.samples) : new Float32Array(setup.samples);
-/** One input tensor per batch size, reused: its data is refilled in place before each run. */
-const inputs = new Map<number, Tensor>();
-
-function inputFor(rows: number): Tensor {
-  let t = inputs.get(rows);
-  if (!t) {
-    const data = setup.dtype === 'float16' ? new Uint16Array(rows * perSample) : new Float32Array(rows * perSample);
-    t = { type: setup.dtype, data, dims: [rows, ...setup.sampleDims] };
-    inputs.set(rows, t);
-  }
-  return t;
-}
-
-function fill(t: Tensor, samples: readonly number[]): void {
-  const data = t.data as Float32Array | Uint16Array;
-  samples.forEach((s, i) => data.set(values.subarray(s * perSample, (s + 1) * perSample), i * perSample));
-  // Padding rows of a fixed-batch graph stay as they were: their outputs are never read.
-}
+const inputs = new BatchInputs(ownCopy(setup.samples, setup.dtype), setup.dtype, setup.sampleDims);
 
 async function main(): Promise<void> {
   let model: Classifier | null = null;
@@ -57,10 +38,8 @@ async function main(): Promise<void> {
         post({ id: req.id, ok: false, error: `a batch of ${req.samples.length} samples exceeds the graph's fixed batch ${rows}` });
         continue;
       }
-      const input = inputFor(rows);
-      fill(input, req.samples);
       try {
-        await model.handle.run({ [model.inputName]: input });
+        await model.handle.run({ [model.inputName]: inputs.inputFor(req.samples, rows) });
         // Stamped here, as LoadGen stamps QuerySamplesComplete on the SUT's thread: the generator's
         // thread may be busy when the reply arrives, and that wait is not the system's latency.
         post({ id: req.id, ok: true, doneMs: monotonicMs() });
