@@ -14,6 +14,11 @@ export class BatchInputs {
   private readonly perSample: number;
   /** One scratch input per row count, refilled in place for batches that cannot be a view. */
   private readonly scratch = new Map<number, Tensor>();
+  /**
+   * The views made so far, by row count and first sample: the same Tensor each time, so the runtime
+   * converts it once (src/runtime/onnxruntime.ts caches by Tensor) instead of on every run.
+   */
+  private readonly views = new Map<number, Tensor[]>();
 
   constructor(
     private readonly values: Float32Array | Uint16Array,
@@ -26,14 +31,18 @@ export class BatchInputs {
   /** The input for `samples` run as a batch of `rows` rows (rows ≥ samples.length; the rest is padding). */
   inputFor(samples: readonly number[], rows: number): Tensor {
     const first = samples[0]!;
-    if (samples.length === rows && samples.every((s, i) => s === first + i)) {
-      return { type: this.dtype, data: this.values.subarray(first * this.perSample, (first + rows) * this.perSample), dims: [rows, ...this.sampleDims] };
-    }
+    if (samples.length === rows && samples.every((s, i) => s === first + i)) return this.viewOf(first, rows);
     const t = this.scratchFor(rows);
     const data = t.data as Float32Array | Uint16Array;
     samples.forEach((s, i) => data.set(this.values.subarray(s * this.perSample, (s + 1) * this.perSample), i * this.perSample));
     // Padding rows of a fixed-batch graph stay as they were: their outputs are never read.
     return t;
+  }
+
+  private viewOf(first: number, rows: number): Tensor {
+    let byFirst = this.views.get(rows);
+    if (!byFirst) this.views.set(rows, (byFirst = []));
+    return (byFirst[first] ??= { type: this.dtype, data: this.values.subarray(first * this.perSample, (first + rows) * this.perSample), dims: [rows, ...this.sampleDims] });
   }
 
   private scratchFor(rows: number): Tensor {
@@ -49,8 +58,6 @@ export class BatchInputs {
 
 /** A private copy of the shared samples, as the view above needs. */
 export function ownCopy(shared: SharedArrayBuffer, dtype: 'float32' | 'float16'): Float32Array | Uint16Array {
-  const from = dtype === 'float16' ? new Uint16Array(shared) : new Float32Array(shared);
-  const own = dtype === 'float16' ? new Uint16Array(from.length) : new Float32Array(from.length);
-  own.set(from);
-  return own;
+  // slice() copies into a new, unshared buffer.
+  return (dtype === 'float16' ? new Uint16Array(shared) : new Float32Array(shared)).slice();
 }

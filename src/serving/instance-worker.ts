@@ -14,13 +14,14 @@ const setup = workerData as InstanceSetup;
 const port = parentPort!;
 const post = (m: InstanceReply) => port.postMessage(m);
 
-const inputs = new BatchInputs(ownCopy(setup.samples, setup.dtype), setup.dtype, setup.sampleDims);
-
 async function main(): Promise<void> {
   let model: Classifier | null = null;
+  // The null system under test reads no samples, so only a model's instance copies them.
+  let inputs: BatchInputs | null = null;
   if (setup.modelPath) {
     model = await openClassifier(inProcessRuntime(setup.runtime), setup.modelPath, { provider: setup.provider, threads: setup.threads, spinning: setup.spinning });
     if (model.inputDtype !== setup.dtype) throw new Error(`model ${setup.modelPath} takes ${model.inputDtype} input, the samples are ${setup.dtype}`);
+    inputs = new BatchInputs(ownCopy(setup.samples, setup.dtype), setup.dtype, setup.sampleDims);
   }
   // Batches run one after another in arrival order: a batch sent while one runs (the batcher keeps
   // the next one waiting here, so no gap opens between them) must not refill the running one's input.
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   const next = async (): Promise<void> => {
     running = true;
     for (let req = waiting.shift(); req; req = waiting.shift()) {
-      if (!model) {
+      if (!model || !inputs) {
         post({ id: req.id, ok: true, doneMs: monotonicMs() });
         continue;
       }
