@@ -49,6 +49,11 @@ export interface SampleSet {
 
 const nowMs = () => performance.now();
 
+/** A futex word nobody wakes: Atomics.wait on it is a sleep with sub-millisecond resolution. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** The longest the Server generator sleeps without turning the event loop (see runServer). */
+const SLEEP_STEP_MS = 0.25;
+
 function sampleCycle(samples: SampleSet): () => number {
   let k = 0;
   return () => k++ % samples.count;
@@ -136,12 +141,19 @@ export async function runServer(batcher: DynamicBatcher, samples: SampleSet, lim
       });
     }
     if (issued < n && !aborted) {
-      // libuv keeps timers in whole milliseconds, so a timer often fires up to 1 ms before its due
-      // time, and re-arming for the rest rounds it up to a whole millisecond late (0.65 ms of mean lag
-      // on a null system, bench:serving). Under a millisecond away, the next turn of the loop is asked instead.
+      // libuv keeps timers in whole milliseconds: a timer fires up to a millisecond early or late (0.65 ms
+      // of mean lag on a null system, bench:serving). So a timer only brings the generator to within
+      // about a millisecond of the next arrival, and the rest is slept in short steps on a futex, which
+      // wakes to within tens of microseconds. Between steps the loop turns, so the instances' replies are
+      // heard at most SLEEP_STEP_MS late. Spinning through the loop instead kept a core busy (taken
+      // from the instances) and allocated heavily (an Immediate and performance.now() numbers per
+      // turn); its scavenges and lost time slices gave the null system a p99 near 2 ms (docs/BENCHMARKS.md).
       const wait = start + arrivals[issued]! - nowMs();
-      if (wait < 1) setImmediate(issueDue);
-      else timer = setTimeout(issueDue, wait);
+      if (wait >= 2) timer = setTimeout(issueDue, wait - 1);
+      else {
+        if (wait > 0) Atomics.wait(sleeper, 0, 0, Math.min(wait, SLEEP_STEP_MS));
+        setImmediate(issueDue);
+      }
     }
   };
   /** Queries over the bound for certain: completed ones, and any still waiting longer than it. */
