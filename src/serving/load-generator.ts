@@ -102,13 +102,19 @@ export interface ServerOptions {
   seed: number;
   boundMs: number;
   percentile: number;
+  /**
+   * Give the run up once it is certain to fail (the default: a capacity search learns nothing more
+   * from the rest of it). bench:serving turns it off to compare whole runs with the Python harness,
+   * which, like LoadGen, always runs to the end.
+   */
+  stopWhenCertainToFail?: boolean;
 }
 
 /**
  * Server: the schedule is drawn first, then each query is issued when due (a timer per arrival,
  * every query already due issued at once when the generator wakes late). The run is given up once
  * it cannot pass any more (more queries over the bound, completed or still waiting past it, than a
- * run of this length may have), or past the maximum duration: its latencies then cover what
+ * run of this length may have; unless opts.stopWhenCertainToFail is false), or past the maximum duration: its latencies then cover what
  * completed, and the queries still waiting count with what they had waited so far, a lower bound.
  */
 export async function runServer(batcher: DynamicBatcher, samples: SampleSet, limits: RunLimits, opts: ServerOptions): Promise<ScenarioOutcome> {
@@ -173,7 +179,7 @@ export async function runServer(batcher: DynamicBatcher, samples: SampleSet, lim
   let timer: NodeJS.Timeout | null = setTimeout(issueDue, 5);
   const watch = setInterval(() => {
     const over = overForCertain();
-    if (over > allowedOver) giveUp(`certain to fail: ${over} queries over the ${opts.boundMs.toFixed(2)} ms bound, a run of ${n} may have at most ${Math.max(0, allowedOver)}`);
+    if (opts.stopWhenCertainToFail !== false && over > allowedOver) giveUp(`certain to fail: ${over} queries over the ${opts.boundMs.toFixed(2)} ms bound, a run of ${n} may have at most ${Math.max(0, allowedOver)}`);
     else if (nowMs() - start > limits.maxDurationMs) giveUp(`still running after the ${limits.maxDurationMs / 1000} s maximum duration`);
   }, 50);
   try {

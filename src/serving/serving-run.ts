@@ -43,6 +43,8 @@ export interface ServingRunRequest {
   boundMs: number | null;
   /** Server's latency percentile (LoadGen: 0.99). */
   percentile: number;
+  /** Server: give a run up once it is certain to fail (default true; load-generator.ts ServerOptions). */
+  stopWhenCertainToFail?: boolean;
   limits: RunLimits;
   warmupSeconds: number;
 }
@@ -100,7 +102,8 @@ export async function runServing(req: ServingRunRequest): Promise<ServingRunResu
     let outcome: ScenarioOutcome;
     if (req.scenario === 'server') {
       if (req.targetQps === null || req.boundMs === null) throw new Error('a Server run needs a target QPS and a latency bound');
-      outcome = await runServer(batcher, set, req.limits, { targetQps: req.targetQps, seed: req.seed, boundMs: req.boundMs, percentile: req.percentile });
+      outcome = await runServer(batcher, set, req.limits, { targetQps: req.targetQps, seed: req.seed, boundMs: req.boundMs, percentile: req.percentile,
+        stopWhenCertainToFail: req.stopWhenCertainToFail });
     } else if (req.scenario === 'offline') {
       outcome = await runOffline(batcher, set, req.limits);
     } else {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DynamicBatcher } from '../../src/serving/dynamic-batcher.js';
 import { openInstancePool, type BatchRunner } from '../../src/serving/instance-pool.js';
-import type { ScenarioOutcome } from '../../src/serving/load-generator.js';
+import { runServer, type ScenarioOutcome } from '../../src/serving/load-generator.js';
 import { summariseRun } from '../../src/serving/serving-summary.js';
 
 /** Instances that run their batches one after another, as instance-worker.ts does, recording what they were given and when. */
@@ -93,6 +93,19 @@ function serverRun(latencies: number[], extra: Partial<ScenarioOutcome> = {}): S
   };
 }
 const limits = { minDurationMs: 20_000, minQueries: 1000, maxDurationMs: 120_000 };
+
+test('a Server run certain to fail is given up, unless told to run to the end as the Python harness does', async () => {
+  // Each sample takes 2 ms on its instance and arrivals come at 1000 QPS, so the queue grows and
+  // nearly every query misses a 1 ms bound: certain to fail long before the schedule's 300 queries.
+  const limits = { minDurationMs: 300, minQueries: 300, maxDurationMs: 10_000 };
+  const opts = { targetQps: 1000, seed: 7, boundMs: 1, percentile: 0.99 };
+  const stopped = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, limits, opts);
+  assert.match(stopped.aborted ?? '', /certain to fail/);
+  const whole = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, limits, { ...opts, stopWhenCertainToFail: false });
+  assert.equal(whole.aborted, null);
+  assert.ok(whole.latencyMs.length >= 300 && whole.latencyMs.length > stopped.latencyMs.filter((l) => !Number.isNaN(l)).length, `${whole.latencyMs.length} queries`);
+  assert.ok(whole.latencyMs.every((l) => Number.isFinite(l) && l > 0));
+});
 
 test('Server validity: the p99 within the bound and at most 2 of 1,000 queries over it', () => {
   const fast = Array<number>(1000).fill(5);
