@@ -114,8 +114,9 @@ export interface ServerOptions {
  * Server: the schedule is drawn first, then each query is issued when due (a timer per arrival,
  * every query already due issued at once when the generator wakes late). The run is given up once
  * it cannot pass any more (more queries over the bound, completed or still waiting past it, than a
- * run of this length may have; unless opts.stopWhenCertainToFail is false), or past the maximum duration: its latencies then cover what
- * completed, and the queries still waiting count with what they had waited so far, a lower bound.
+ * run of this length may have; unless opts.stopWhenCertainToFail is false), or past the maximum
+ * duration: its latencies then cover what completed, and the queries still waiting count with what
+ * they had waited so far, a lower bound.
  */
 export async function runServer(batcher: DynamicBatcher, samples: SampleSet, limits: RunLimits, opts: ServerOptions): Promise<ScenarioOutcome> {
   const arrivals = poissonArrivals(opts.targetQps, limits.minDurationMs, limits.minQueries, opts.seed);
@@ -150,7 +151,7 @@ export async function runServer(batcher: DynamicBatcher, samples: SampleSet, lim
       // libuv keeps timers in whole milliseconds: a timer fires up to a millisecond early or late (0.65 ms
       // of mean lag on a null system, bench:serving). So a timer only brings the generator to within
       // about a millisecond of the next arrival, and the rest is slept in short steps on a futex, which
-      // wakes to within tens of microseconds. Between steps the loop turns, so the instances' replies are
+      // wakes about a tenth of a millisecond late (issue lag, bench:serving). Between steps the loop turns, so the instances' replies are
       // heard at most SLEEP_STEP_MS late. Spinning through the loop instead kept a core busy (taken
       // from the instances) and allocated heavily (an Immediate and performance.now() numbers per
       // turn); its scavenges and lost time slices gave the null system a p99 near 2 ms (docs/BENCHMARKS.md).
