@@ -14,15 +14,15 @@ const setup = workerData as InstanceSetup;
 const port = parentPort!;
 const post = (m: InstanceReply) => port.postMessage(m);
 
+async function openModel(modelPath: string): Promise<{ model: Classifier; inputs: BatchInputs }> {
+  const model = await openClassifier(inProcessRuntime(setup.runtime), modelPath, { provider: setup.provider, threads: setup.threads, spinning: setup.spinning });
+  if (model.inputDtype !== setup.dtype) throw new Error(`model ${modelPath} takes ${model.inputDtype} input, the samples are ${setup.dtype}`);
+  return { model, inputs: new BatchInputs(ownCopy(setup.samples, setup.dtype), setup.dtype, setup.sampleDims) };
+}
+
 async function main(): Promise<void> {
-  let model: Classifier | null = null;
-  // The null system under test reads no samples, so only a model's instance copies them.
-  let inputs: BatchInputs | null = null;
-  if (setup.modelPath) {
-    model = await openClassifier(inProcessRuntime(setup.runtime), setup.modelPath, { provider: setup.provider, threads: setup.threads, spinning: setup.spinning });
-    if (model.inputDtype !== setup.dtype) throw new Error(`model ${setup.modelPath} takes ${model.inputDtype} input, the samples are ${setup.dtype}`);
-    inputs = new BatchInputs(ownCopy(setup.samples, setup.dtype), setup.dtype, setup.sampleDims);
-  }
+  // The model and its inputs; null for the null system under test, which reads no samples.
+  const sut = setup.modelPath ? await openModel(setup.modelPath) : null;
   // Batches run one after another in arrival order: a batch sent while one runs (the batcher keeps
   // the next one waiting here, so no gap opens between them) must not refill the running one's input.
   const waiting: InstanceRequest[] = [];
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const next = async (): Promise<void> => {
     running = true;
     for (let req = waiting.shift(); req; req = waiting.shift()) {
-      if (!model || !inputs) {
+      if (!sut) {
         post({ id: req.id, ok: true, doneMs: monotonicMs() });
         continue;
       }
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        await model.handle.run({ [model.inputName]: inputs.inputFor(req.samples, rows) });
+        await sut.model.handle.run({ [sut.model.inputName]: sut.inputs.inputFor(req.samples, rows) });
         // Stamped here, as LoadGen stamps QuerySamplesComplete on the SUT's thread: the generator's
         // thread may be busy when the reply arrives, and that wait is not the system's latency.
         post({ id: req.id, ok: true, doneMs: monotonicMs() });
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     waiting.push(req);
     if (!running) void next();
   });
-  post({ ready: true, inputDtype: model?.inputDtype ?? setup.dtype });
+  post({ ready: true, inputDtype: sut?.model.inputDtype ?? setup.dtype });
 }
 
 main().catch((err: unknown) => post({ fatal: (err as Error).message ?? String(err) }));

@@ -151,10 +151,10 @@ export async function runServer(batcher: DynamicBatcher, samples: SampleSet, lim
       // libuv keeps timers in whole milliseconds: a timer fires up to a millisecond early or late (0.65 ms
       // of mean lag on a null system, bench:serving). So a timer only brings the generator to within
       // about a millisecond of the next arrival, and the rest is slept in short steps on a futex, which
-      // wakes about a tenth of a millisecond late (issue lag, bench:serving). Between steps the loop turns, so the instances' replies are
-      // heard at most SLEEP_STEP_MS late. Spinning through the loop instead kept a core busy (taken
-      // from the instances) and allocated heavily (an Immediate and performance.now() numbers per
-      // turn); its scavenges and lost time slices gave the null system a p99 near 2 ms (docs/BENCHMARKS.md).
+      // wakes about a tenth of a millisecond late (issue lag, bench:serving). Between steps the loop
+      // turns, so the instances' replies are heard at most SLEEP_STEP_MS late. Spinning through the
+      // loop instead kept a core busy (taken from the instances) and allocated on every turn; the null
+      // system's p99 was near 2 ms with it (docs/BENCHMARKS.md).
       const wait = start + arrivals[issued]! - nowMs();
       if (wait >= 2) timer = setTimeout(issueDue, wait - 1);
       else {

@@ -97,11 +97,11 @@ const limits = { minDurationMs: 20_000, minQueries: 1000, maxDurationMs: 120_000
 test('a Server run certain to fail is given up, unless told to run to the end as the Python harness does', async () => {
   // Each sample takes 2 ms on its instance and arrivals come at 1000 QPS, so the queue grows and
   // nearly every query misses a 1 ms bound: certain to fail long before the schedule's 300 queries.
-  const limits = { minDurationMs: 300, minQueries: 300, maxDurationMs: 10_000 };
+  const shortRun = { minDurationMs: 300, minQueries: 300, maxDurationMs: 10_000 };
   const opts = { targetQps: 1000, seed: 7, boundMs: 1, percentile: 0.99 };
-  const stopped = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, limits, opts);
+  const stopped = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, shortRun, opts);
   assert.match(stopped.aborted ?? '', /certain to fail/);
-  const whole = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, limits, { ...opts, stopWhenCertainToFail: false });
+  const whole = await runServer(new DynamicBatcher(fakeRunner(1), { maxBatch: 1, maxQueueDelayMs: 0 }), { count: 4 }, shortRun, { ...opts, stopWhenCertainToFail: false });
   assert.equal(whole.aborted, null);
   assert.ok(whole.latencyMs.length >= 300 && whole.latencyMs.length > stopped.latencyMs.filter((l) => !Number.isNaN(l)).length, `${whole.latencyMs.length} queries`);
   assert.ok(whole.latencyMs.every((l) => Number.isFinite(l) && l > 0));
