@@ -43,7 +43,7 @@ async function inWorker(model: ResolvedModel, b: number, t = timing): Promise<Ce
   return cell(await measureCell({ model, modelPath: model.path, batchSize: b, timing: t, provider: 'cpu', threads, crops, power: noPower }));
 }
 async function inProcess(model: ResolvedModel, b: number): Promise<Cell> {
-  return cell(await measureCellInProcess({ model, modelPath: model.path, batchSize: b, timing, provider: 'cpu', threads, shardFile, crop: 224, host }));
+  return cell((await measureCellInProcess({ model, modelPath: model.path, batchSize: b, timing, provider: 'cpu', threads, shardFile, crop: 224, host })).measurement);
 }
 
 const small = await resolveModel(args.small!, kit);

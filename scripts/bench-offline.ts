@@ -92,7 +92,7 @@ async function measure(file: string): Promise<void> {
       // Rotate the order each round, so no setting always follows the same one.
       for (const s of settings.map((_, i) => settings[(i + round - 1) % settings.length]!)) {
         if (s.kind === 'sweep') {
-          const c = await measureCellInProcess({
+          const { measurement: c } = await measureCellInProcess({
             model: m, modelPath: m.path, batchSize: s.batch, timing: SWEEP_TIMING, provider: 'cpu', threads, shardFile, crop: m.preprocessing.crop, host,
           });
           results.push({ model: m.id, round, setting: s, images_per_s: (s.batch * 1000) / c.p50_ms, images_per_s_mean: (s.batch * 1000) / c.mean_ms, p50_ms: c.p50_ms });

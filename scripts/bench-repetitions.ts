@@ -98,17 +98,67 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
 
-/** Each round's effect on the cells measured in it, in % (a plain median of deviations, independent of src/latency/round-adjustment.ts). */
-async function roundEffects(name: string): Promise<string> {
+interface RoundReading {
+  round: number;
+  /** The median over the round's cells of ln(repetition p50 / the cell's median repetition p50). */
+  effect: number;
+  cells: number;
+  /** The median compute-probe time of the round's repetitions, ms; null before the probe existed. */
+  probeMs: number | null;
+}
+
+/** Each round's effect on the cells measured in it (a plain median of deviations, independent of src/latency/round-adjustment.ts), and the probe's reading then. */
+async function roundReadings(name: string): Promise<RoundReading[]> {
   const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
   const centre = new Map<string, number>();
   for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
   const rounds = [...new Set(reps.map((r) => Number(r.round)))].sort((x, y) => x - y);
   return rounds.map((round) => {
     const mine = reps.filter((r) => Number(r.round) === round);
-    const effect = median(mine.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!));
-    return `${(effect * 100).toFixed(1)} (${mine.length})`;
-  }).join(', ');
+    const probes = mine.map((r) => r.host_probe_compute_ms).filter((v): v is number => typeof v === 'number');
+    return { round, effect: median(mine.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!)), cells: mine.length, probeMs: probes.length ? median(probes) : null };
+  });
+}
+
+const roundEffects = async (name: string) => (await roundReadings(name)).map((r) => `${(r.effect * 100).toFixed(1)} (${r.cells})`).join(', ');
+
+function pearson(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, v) => a + v, 0) / xs.length;
+  const my = ys.reduce((a, v) => a + v, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  xs.forEach((x, i) => { sxy += (x - mx) * (ys[i]! - my); sxx += (x - mx) ** 2; syy += (ys[i]! - my) ** 2; });
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+/**
+ * Does the speed probe (src/host/speed-probe.ts) see what moves the cells? Within each run, each
+ * round's probe reading (ln of its median over the run's median) against the round's effect, for
+ * rounds of at least 3 cells; between the runs, the probe's B/A against the cells' median B/A.
+ * Nothing for tables from before the probe.
+ */
+async function probeLines(rows: CompareRow[]): Promise<string[]> {
+  const [ra, rb] = [await roundReadings('a'), await roundReadings('b')];
+  if ([...ra, ...rb].some((r) => r.probeMs === null)) return [];
+  const probeText = (rs: RoundReading[]) => rs.map((r) => r.probeMs!.toFixed(3)).join(', ');
+  const centred = (rs: RoundReading[]) => {
+    const full = rs.filter((r) => r.cells >= 3);
+    const mid = median(full.map((r) => Math.log(r.probeMs!)));
+    return full.map((r) => ({ probe: Math.log(r.probeMs!) - mid, effect: r.effect }));
+  };
+  const both = [...centred(ra), ...centred(rb)];
+  const lines = [
+    `- The speed probe's compute time per round, ms (median over the round's repetitions): A ${probeText(ra)}; B ${probeText(rb)}.`,
+    `- Round effect against the probe's reading in that round (ln over the run's median), rounds of at least 3 cells in A and B: Pearson r ${pearson(both.map((x) => x.probe), both.map((x) => x.effect)).toFixed(2)} over ${both.length} rounds; ` +
+      `the probe's spread over rounds ${pct(Math.max(...both.map((x) => x.probe)) - Math.min(...both.map((x) => x.probe)))}, the round effects' ${pct(Math.max(...both.map((x) => x.effect)) - Math.min(...both.map((x) => x.effect)))} (max − min, ln).`,
+  ];
+  const speed = rows.find((r) => r.host_speed_ratio !== null);
+  if (speed) {
+    const adjusted = rows.filter((r) => r.host_adjusted_significant === true).length;
+    lines.push(`- The probe's B/A (compute): ${speed.host_speed_ratio!.toFixed(3)}; with it taken out of each cell's B/A, compare finds ${adjusted} of ${rows.length} cells changed.`);
+  }
+  return lines;
 }
 
 /** How many cells the round adjustment moved, and how far. */
@@ -191,6 +241,7 @@ async function summarize(): Promise<void> {
     say(`- The move all cells share: median B/A ${common.ratio.toFixed(3)}${common.ratio_low !== null ? ` (95% ${common.ratio_low.toFixed(3)}–${common.ratio_high!.toFixed(3)})` : ''}; ` +
       `relative to it, ${rows.filter((r) => r.relative_significant === true).length} of ${rows.length} cells changed.`);
   }
+  for (const line of await probeLines(rows)) say(line);
   // C: repetitions whose time span overlapped the busy loop.
   const overlaps = (r: Row) => {
     const start = Number(new Date(r.started_at as string | number | Date));
@@ -207,8 +258,22 @@ async function summarize(): Promise<void> {
     return cell?.stability === 'stable' && kept.length > 0;
   });
   say(`- C cells with a repetition during the busy loop: ${touched.length}; verdicts ${touched.map((k) => `${k} ${C.get(k)?.stability}`).join(', ') || '-'}; reported \`stable\` with a busy-loop repetition kept in its figures: ${trusted.length}${trusted.length ? ` (${trusted.join(', ')})` : ''}.`);
+  const keptDuring = during.filter((r) => r.discarded !== true);
+  if (keptDuring.length) {
+    const overlapS = (r: Row) => {
+      const start = Number(new Date(r.started_at as string | number | Date));
+      return (Math.min(window.end, start + Number(r.seconds) * 1000) - Math.max(window.start, start)) / 1000;
+    };
+    say(`- C, repetitions kept though they overlapped the busy loop: ${keptDuring.map((r) => `${key(r)} repetition ${r.repetition}, ${overlapS(r).toFixed(2)} s of its ${Number(r.seconds).toFixed(2)} s, ` +
+      `other processes ${Number(r.other_cores).toFixed(3)} cores over it, p50 ${Number(r.p50_ms).toFixed(2)} ms`).join('; ')}.`);
+  }
   const offC = touched.filter((k) => A.has(k) && C.has(k)).map((k) => `${k} ${(Number(C.get(k)!.p50_ms) / Number(A.get(k)!.p50_ms)).toFixed(3)}`);
   say(`- C/A p50 ratio of those cells: ${offC.join(', ') || '-'}.`);
+  const probeOf = (rs: Row[]) => rs.map((r) => r.host_probe_compute_ms).filter((v): v is number => typeof v === 'number');
+  if (probeOf(repsC).length === repsC.length && repsC.length) {
+    const outside = repsC.filter((r) => !overlaps(r));
+    say(`- C, the speed probe's compute time (median): ${median(probeOf(during)).toFixed(3)} ms over the ${during.length} repetitions during the busy loop, ${median(probeOf(outside)).toFixed(3)} ms over the ${outside.length} outside it.`);
+  }
   console.log(lines.join('\n'));
 }
 

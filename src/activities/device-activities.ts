@@ -14,8 +14,8 @@ import type { DeviceRuntime } from '../runtime/runtime.js';
 import type { AccuracyProgress } from '../accuracy/evaluate-accuracy.js';
 import { evaluateAccuracyInProcess } from '../accuracy/accuracy-process.js';
 import { predictionsDir } from '../accuracy/predictions.js';
-import { measureCellInProcess } from '../latency/cell-process.js';
-import { measureCell } from '../latency/measure-cell.js';
+import { measureCellInProcess, type IsolatedCellResult } from '../latency/cell-process.js';
+import { measureCell, type CellMeasurement } from '../latency/measure-cell.js';
 import { fileForBatch } from '../onnx/rebatch.js';
 import { describeModelIo } from '../onnx/model-io.js';
 import { loadOnnxModel } from '../onnx/onnx-proto.js';
@@ -24,6 +24,7 @@ import { cellPath, readCell, writeCell } from '../results/cells.js';
 import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
 import { isDisturbed, startReading } from '../host/host-noise.js';
+import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
 import { repetitionRecord } from '../latency/repetition-record.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
@@ -165,18 +166,20 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const startedAt = Date.now();
           // Our process tree (this worker and the repetition's process) is ours; anything else busy meanwhile is noise.
           const reading = await startReading({ rootPid: process.pid, host: deps.host });
-          const measured = base.isolation === 'process' && runtime.kind === 'in-process'
+          // The host's speed just before and just after, by work that does not touch the system under
+          // test: in the repetition's own process when it has one, else on this thread.
+          const { measurement: measured, speed } = base.isolation === 'process' && runtime.kind === 'in-process'
             ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, () => heartbeat(), Context.current().cancellationSignal)
-            : await measureCell({
+            : await measureHere(async () => measureCell({
               ...cellReq, crops: await shardCrops(first, manifest.geometry.crop),
               power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(),
-            });
+            }));
           const host = await reading.stop();
           const { noise } = req.timing;
           const disturbances = noise.discard ? isDisturbed(host, noise) : [];
           const rep = repetitionRecord(
             { model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
-            measured, host, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
+            measured, host, speed, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
           );
           if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
           await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
@@ -198,6 +201,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
 }
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
+
+/** A cell measured on this thread (or by a runtime that times itself), the host's speed read on this thread around it. */
+async function measureHere(measure: () => Promise<CellMeasurement>): Promise<IsolatedCellResult> {
+  const before = readHostSpeed();
+  const measurement = await measure();
+  return { measurement, speed: fastestReading([before, readHostSpeed()]) };
+}
 
 export interface LatencyRepetitionRequest extends DeviceCellRequest {
   batchSize: number;

@@ -39,6 +39,7 @@
  * from a change every cell shares (a slower onnxruntime, fewer threads), so `significant` and the
  * regression check stay on the plain ratio; the relative columns say which reading fits.
  */
+import type { SpeedRatio } from './host-speed.js';
 import { p50Distribution } from '../stats/repetition-stats.js';
 import { median, studentT975, twoSidedStudentP, Z_975 } from '../stats/quantiles.js';
 
@@ -93,6 +94,15 @@ export interface CompareRow {
   relative_ratio: number | null;
   /** Whether relative_ratio differs from 1 by the same rule as `significant` (its own false discovery rate over the cells). */
   relative_significant: boolean | null;
+  /**
+   * The host's speed B/A by the compute probe (analysis/host-speed.ts) on this row's devices; null
+   * when either study has no probe readings.
+   */
+  host_speed_ratio: number | null;
+  /** ratio / host_speed_ratio: the change with the host's move taken out; null as above. */
+  host_adjusted_ratio: number | null;
+  /** Whether host_adjusted_ratio differs from 1 by the same rule as `significant`, the probe's uncertainty added to the cell's. */
+  host_adjusted_significant: boolean | null;
   /** Where the interval's noise came from (the weaker side's source). */
   basis: IntervalBasis | null;
   repetitions_a: number | null;
@@ -108,6 +118,8 @@ export interface CompareOptions {
   resamples?: number;
   /** compareCells: the false discovery rate its significance holds (default 0.05). */
   falseDiscoveryRate?: number;
+  /** compareCells: the host's speed B/A on these devices by the probe, for the host-adjusted columns. */
+  hostSpeed?: Pick<SpeedRatio, 'ratio' | 'logSe'> | null;
 }
 
 /** One side's ln(p50) standard error and its degrees of freedom (Infinity when the quantile is z). */
@@ -208,6 +220,7 @@ export function compareCells(
     return [{
       model_id: ca.model_id, device_a: devices.a, device_b: devices.b, batch_size: ca.batch_size, variant: ca.variant ?? null,
       p50_a_ms: ca.p50_ms, p50_b_ms: cb.p50_ms, ...compareCell(ca, cb, opts), relative_ratio: null, relative_significant: null,
+      host_speed_ratio: null, host_adjusted_ratio: null, host_adjusted_significant: null,
       runs_a: ca.samples.length, runs_b: cb.samples.length,
     }];
   });
@@ -230,6 +243,22 @@ export function compareCells(
     tested.forEach((r, i) => {
       r.relative_ratio = r.ratio / common.ratio;
       r.relative_significant = qRelative[i]! < fdr && Math.abs(r.relative_ratio - 1) >= minChange;
+    });
+  }
+  if (opts.hostSpeed) {
+    const speed = opts.hostSpeed;
+    const pAdjusted = tested.map((r) => {
+      const se = Math.sqrt(r.log_se! ** 2 + speed.logSe ** 2);
+      const t = Math.log(r.ratio / speed.ratio);
+      return se > 0 ? twoSidedStudentP(t / se, r.df ?? Infinity) : t === 0 ? 1 : 0;
+    });
+    const qAdjusted = benjaminiHochberg(pAdjusted);
+    for (const r of rows) {
+      r.host_speed_ratio = speed.ratio;
+      r.host_adjusted_ratio = r.ratio / speed.ratio;
+    }
+    tested.forEach((r, i) => {
+      r.host_adjusted_significant = qAdjusted[i]! < fdr && Math.abs(r.host_adjusted_ratio! - 1) >= minChange;
     });
   }
   return rows;

@@ -1,4 +1,5 @@
 import { commonShift, compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
+import { compareHostSpeed, type HostSpeedComparison, type ProbeReadings, type SpeedRatio } from '../analysis/host-speed.js';
 import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
@@ -11,6 +12,8 @@ interface Side {
   latency: Row[];
   /** Clean repetitions' p50s by sampleKey. */
   repetitions: Map<string, number[]>;
+  /** The speed probe's readings beside clean repetitions, by device. */
+  probes: Map<string, ProbeReadings>;
   samples: Map<string, number[]>;
 }
 
@@ -28,6 +31,19 @@ function repetitionP50s(rows: Row[]): Map<string, number[]> {
   return groups;
 }
 
+/** The speed probe's readings of each device's clean repetitions (none in studies from before the probe). */
+function probeReadings(rows: Row[]): Map<string, ProbeReadings> {
+  const byDevice = new Map<string, { compute: number[]; memory: number[] }>();
+  for (const r of rows) {
+    if (r.discarded === true || typeof r.host_probe_compute_ms !== 'number' || typeof r.host_probe_memory_ms !== 'number') continue;
+    const d = byDevice.get(String(r.device)) ?? { compute: [], memory: [] };
+    d.compute.push(r.host_probe_compute_ms);
+    d.memory.push(r.host_probe_memory_ms);
+    byDevice.set(String(r.device), d);
+  }
+  return byDevice;
+}
+
 /**
  * latency_repetitions.parquet and latency.parquet's interval columns come with repetitions (issue
  * 18); until the schema names them they are read untyped, and either may be absent (older studies).
@@ -40,7 +56,10 @@ async function loadSide(dir: string): Promise<Side> {
     readResultTable(dir, 'study'), readResultTable(dir, 'devices'), readResultTable(dir, 'latency'),
     readResultTable(dir, REPETITIONS_TABLE), readSampleGroups(dir),
   ]);
-  return { dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]), samples };
+  return {
+    dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]),
+    probes: probeReadings(repetitions as Row[]), samples,
+  };
 }
 
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -133,6 +152,22 @@ function shared(rows: CompareRow[], minChange: number): string[] {
   ];
 }
 
+const speedText = (s: SpeedRatio) => `${s.ratio.toFixed(3)} (95% ${s.low.toFixed(3)}–${s.high.toFixed(3)})`;
+
+/**
+ * The host's speed by the probe beside every repetition, and the cells with it taken out: where
+ * the cells' shared move matches the probe's, it was the host; a change in the runtime or the
+ * model moves the cells and not the probe.
+ */
+function hostSpeedLines(speed: HostSpeedComparison, rows: CompareRow[], minChange: number): string {
+  const adjusted = rows.filter((r) => r.host_adjusted_significant === true).length;
+  return [
+    `The host's speed, B/A of the probe's median time over ${speed.compute.readingsA} and ${speed.compute.readingsB} repetitions (above 1: slower in B): ` +
+      `compute ${speedText(speed.compute)}, memory ${speedText(speed.memory)}.`,
+    `With the compute probe's B/A taken out of each cell's, ${adjusted} of ${rows.length} cells changed (the same rule, ${(minChange * 100).toFixed(1)}% at least, the probe's uncertainty added).`,
+  ].join('\n');
+}
+
 function summary(rows: CompareRow[], minChange: number): string {
   const count = (v: CompareRow['verdict']) => rows.filter((r) => r.verdict === v).length;
   const bases = [...new Set(rows.map((r) => r.basis).filter((b) => b !== null))];
@@ -174,10 +209,14 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
   const failOver = opts.failOnRegression === undefined ? undefined : percentage('--fail-on-regression', opts.failOnRegression);
   const [a, b] = await Promise.all([loadSide(dirA), loadSide(dirB)]);
   const pairs = devicePairs(a, b, opts);
-  const results = pairs.map(([x, y]) => ({
-    a: describe(a, x), b: describe(b, y),
-    rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange, resamples: opts.resamples ?? 1000 }),
-  }));
+  const results = pairs.map(([x, y]) => {
+    const none = { compute: [], memory: [] };
+    const hostSpeed = compareHostSpeed(a.probes.get(x) ?? none, b.probes.get(y) ?? none);
+    return {
+      a: describe(a, x), b: describe(b, y), hostSpeed,
+      rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange, resamples: opts.resamples ?? 1000, hostSpeed: hostSpeed?.compute }),
+    };
+  });
   const all = results.flatMap((r) => r.rows);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(all, null, 1)}\n`);
@@ -185,6 +224,8 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
     for (const r of results) {
       process.stdout.write(`A: ${r.a}\nB: ${r.b}\n`);
       process.stdout.write(r.rows.length ? `${table(r.rows)}\n\n` : 'no (model, batch) measured in both\n\n');
+      // Studies from before the speed probe have no readings: their output is as it was.
+      if (r.hostSpeed) process.stdout.write(`${hostSpeedLines(r.hostSpeed, r.rows, minChange)}\n\n`);
     }
     process.stdout.write(`${summary(all, minChange)}\n`);
   }

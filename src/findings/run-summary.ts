@@ -25,6 +25,10 @@ export async function runSummary(s: StudyData): Promise<string[]> {
     lines.push(`Host load during the kept repetitions: load average median ${s.study.host_load_avg_median.toFixed(2)}, max ${s.study.host_load_avg_max?.toFixed(2) ?? '–'}; `
       + `CPU stolen by the hypervisor, median ${pct(s.study.host_steal_fraction_median ?? 0)}.`);
   }
+  if (s.study?.host_probe_compute_ms_median != null) {
+    lines.push(`The host's speed by the probe beside each kept repetition (src/host/speed-probe.ts): compute ${s.study.host_probe_compute_ms_median.toFixed(3)} ms, `
+      + `memory ${s.study.host_probe_memory_ms_median?.toFixed(3) ?? '–'} ms (medians; \`dnnbench compare\` sets two studies' probes side by side).`);
+  }
   const reps: Repetition[] = existsSync(tableFile(s.dir, 'latency_repetitions')) ? await readResultTable(s.dir, 'latency_repetitions') : [];
   if (reps.length) {
     const start = Math.min(...reps.map((r) => Number(r.started_at)));

@@ -3,6 +3,7 @@ import type { ResolvedModel } from '../study/catalog.js';
 import type { HostFacts } from '../host/probe-host.js';
 import type { DeviceRuntime } from '../runtime/runtime.js';
 import type { RunTiming } from '../study/study-spec.js';
+import type { SpeedProbeReading } from '../host/speed-probe.js';
 import type { CellMeasurement } from './measure-cell.js';
 
 /** What a cell's own process needs: paths and plain data (it reads the shard itself). */
@@ -17,6 +18,12 @@ export interface IsolatedCellRequest extends DeviceRuntime {
   host: HostFacts;
 }
 
+/** The cell's timings, and the host's speed read in the same process just before and just after them (src/host/speed-probe.ts). */
+export interface IsolatedCellResult {
+  measurement: CellMeasurement;
+  speed: SpeedProbeReading;
+}
+
 /**
  * Measures one latency cell in a fresh Node process (timing.isolation 'process', the default), so
  * that earlier cells leave no trace in it. Memory above all: after VGG-19 and ConvNeXt-T cells, a
@@ -28,6 +35,6 @@ export interface IsolatedCellRequest extends DeviceRuntime {
  * (0.7 s here: Node, onnxruntime, the shard, the session).
  * `onProgress` fires as the child reports; `signal` kills the child.
  */
-export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: () => void, signal?: AbortSignal): Promise<CellMeasurement> {
+export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: () => void, signal?: AbortSignal): Promise<IsolatedCellResult> {
   return runChildJob(new URL('./cell-child.mjs', import.meta.url), req, "the cell's process", onProgress, signal);
 }

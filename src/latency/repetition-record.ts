@@ -4,6 +4,7 @@
  * (memory, power), for the cell's figures once its repetitions are done.
  */
 import type { HostNoiseReading, Disturbance } from '../host/host-noise.js';
+import type { SpeedProbeReading } from '../host/speed-probe.js';
 import type { RepetitionCell } from '../results/cell-types.js';
 import type { TableRow } from '../results/schema.js';
 import type { CellMeasurement } from './measure-cell.js';
@@ -27,7 +28,7 @@ export interface RepetitionIdentity {
 }
 
 export function repetitionRecord(
-  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, disturbances: readonly Disturbance[],
+  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, speed: SpeedProbeReading, disturbances: readonly Disturbance[],
   seconds: number, stability: StabilitySettings,
 ): RepetitionRecord {
   const { samples_ms, ...measurement } = measured;
@@ -63,6 +64,8 @@ export function repetitionRecord(
     jetson_power_mode: reading.jetson?.powerMode ?? null,
     jetson_gpu_mhz: reading.jetson?.gpuMhz?.mean ?? null,
     host_notes: reading.notes,
+    host_probe_compute_ms: speed.computeMs,
+    host_probe_memory_ms: speed.memoryMs,
     samples_ms,
     measurement,
   };

@@ -101,6 +101,8 @@ export const STUDY_TABLES = {
     max_temperature_c: nullable('float64'), gpu_sm_mhz: nullable('float64'), gpu_memory_mhz: nullable('float64'),
     gpu_throttle_reasons: 'utf8_list', jetson_power_mode: nullable('utf8'), jetson_gpu_mhz: nullable('float64'),
     host_notes: 'utf8_list', variant: optional('utf8'),
+    // The host's speed beside the repetition (src/host/speed-probe.ts); absent from repetitions measured before the probe.
+    host_probe_compute_ms: optional('float64'), host_probe_memory_ms: optional('float64'),
   },
   latency_samples: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64',
@@ -114,7 +116,7 @@ export const STUDY_TABLES = {
     // loaded the hosts were while the latency repetitions ran (latency_repetitions.parquet).
     dnnbench_version: optional('utf8'), git_commit: optional('utf8'), git_dirty: optional('bool'), device_provenance: optional('utf8_list'),
     host_load_avg_median: optional('float64'), host_load_avg_max: optional('float64'), host_steal_fraction_median: optional('float64'),
-    host_other_cores_median: optional('float64'),
+    host_other_cores_median: optional('float64'), host_probe_compute_ms_median: optional('float64'), host_probe_memory_ms_median: optional('float64'),
   },
   // Serving scenarios (issue 21, docs/SERVING.md): one row per run, its queries, and each capacity search's answer.
   serving: {

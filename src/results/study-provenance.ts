@@ -5,7 +5,7 @@ import type { TableRow } from './schema.js';
 
 export type StudyProvenance = Pick<TableRow<'study'>,
   'dnnbench_version' | 'git_commit' | 'git_dirty' | 'device_provenance' | 'host_load_avg_median' | 'host_load_avg_max'
-  | 'host_steal_fraction_median' | 'host_other_cores_median'>;
+  | 'host_steal_fraction_median' | 'host_other_cores_median' | 'host_probe_compute_ms_median' | 'host_probe_memory_ms_median'>;
 
 const orNull = (values: number[], f: (v: number[]) => number): number | null => (values.length ? f(values) : null);
 
@@ -23,7 +23,8 @@ export function deviceProvenanceLine(d: DeviceCell): string {
 /**
  * The study's provenance: the code that built its tables (the control side; each device's own is
  * in devices.parquet), each device in a line, and how loaded the hosts were while the kept latency
- * repetitions ran (load average at their start, stolen CPU, other processes' cores).
+ * repetitions ran (load average at their start, stolen CPU, other processes' cores) and how fast the
+ * speed probe found the host then (src/host/speed-probe.ts).
  */
 export function studyProvenance(devices: readonly DeviceCell[], repetitions: readonly RepetitionCell[], code: CodeVersion): StudyProvenance {
   const kept = repetitions.filter((r) => !r.discarded);
@@ -35,5 +36,8 @@ export function studyProvenance(devices: readonly DeviceCell[], repetitions: rea
     host_load_avg_max: orNull(load, (v) => Math.max(...v)),
     host_steal_fraction_median: orNull(kept.map((r) => r.steal_fraction).filter(Number.isFinite), median),
     host_other_cores_median: orNull(kept.map((r) => r.other_cores).filter(Number.isFinite), median),
+    // Repetitions from before the speed probe have no reading (undefined in their cells).
+    host_probe_compute_ms_median: orNull(kept.map((r) => r.host_probe_compute_ms ?? NaN).filter(Number.isFinite), median),
+    host_probe_memory_ms_median: orNull(kept.map((r) => r.host_probe_memory_ms ?? NaN).filter(Number.isFinite), median),
   };
 }

@@ -35,7 +35,8 @@ after(async () => {
 });
 
 test('a kit model timed in its own process: samples and memory come back', async () => {
-  const m = await measureCellInProcess(req);
+  const { measurement: m, speed } = await measureCellInProcess(req);
+  assert.ok(speed.computeMs > 0 && speed.memoryMs > 0, `the host's speed read in the cell's process: ${JSON.stringify(speed)}`);
   assert.ok(m.runs >= 10 && m.samples_ms.length === m.runs, `runs ${m.runs}`);
   assert.ok(m.p50_ms > 0 && m.min_ms <= m.p50_ms && m.p50_ms <= m.max_ms);
   assert.ok(m.rss_before_bytes! > 0 && m.rss_peak_bytes! >= m.rss_before_bytes!);

@@ -168,3 +168,24 @@ test('a host 3% slower in B moves every cell: the shared move is found, and only
   // Fewer than 6 cells: no interval for the median; fewer than 3: no shared move at all.
   assert.deepEqual([commonShift(rows.slice(0, 5))!.ratio_low, commonShift(rows.slice(0, 2))], [null, null]);
 });
+
+test('the host-adjusted columns: a probe that saw the host 3% slower takes the shared move out, and leaves a real change in', () => {
+  const draw = gaussian(prng(12));
+  const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
+  const a = ids.map((id) => cell(repetitions(draw, 10, 8, 0.005, 0.01, 20), 'repetitions', id));
+  // The host 3% slower in B for every cell; m0 also 10% slower of its own.
+  const b = ids.map((id) => cell(repetitions(draw, 10 * 1.03 * (id === 'm0' ? 1.1 : 1), 8, 0.005, 0.01, 20), 'repetitions', id));
+  const probeSawTheHost = compareCells(a, b, { a: 'cpu', b: 'cpu' }, { hostSpeed: { ratio: 1.03, logSe: 0.003 } });
+  assert.ok(probeSawTheHost.filter((r) => r.significant).length >= 10, 'the plain ratios still see the move');
+  assert.deepEqual(probeSawTheHost.filter((r) => r.host_adjusted_significant).map((r) => r.model_id), ['m0']);
+  assert.ok(Math.abs(probeSawTheHost[0]!.host_adjusted_ratio! - 1.1) < 0.02, `${probeSawTheHost[0]!.host_adjusted_ratio}`);
+  assert.ok(probeSawTheHost.every((r) => r.host_speed_ratio === 1.03));
+  // A probe that saw no move: the adjusted columns find what the plain ones find.
+  const steadyHost = compareCells(a, b, { a: 'cpu', b: 'cpu' }, { hostSpeed: { ratio: 1, logSe: 0.003 } });
+  assert.deepEqual(steadyHost.map((r) => r.host_adjusted_significant), steadyHost.map((r) => r.significant));
+  // An uncertain probe widens every cell's test: nothing is called changed on its say-so.
+  const vagueProbe = compareCells(a, b, { a: 'cpu', b: 'cpu' }, { hostSpeed: { ratio: 1, logSe: 0.05 } });
+  assert.equal(vagueProbe.filter((r) => r.host_adjusted_significant).length, 0);
+  // Without probe readings the columns stay empty.
+  assert.ok(compareCells(a, b, { a: 'cpu', b: 'cpu' }).every((r) => r.host_speed_ratio === null && r.host_adjusted_significant === null));
+});
