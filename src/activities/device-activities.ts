@@ -169,10 +169,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           // The host's speed just before and just after, by work that does not touch the system under
           // test: in the repetition's own process when it has one, else on this thread.
           const { measurement: measured, speed } = base.isolation === 'process' && runtime.kind === 'in-process'
-            ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, () => heartbeat(), Context.current().cancellationSignal)
+            ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, (detail) => {
+              heartbeat();
+              if (detail === 'timed-runs') reading.markTimedRuns();
+            }, Context.current().cancellationSignal)
             : await measureHere(async () => measureCell({
               ...cellReq, crops: await shardCrops(first, manifest.geometry.crop),
-              power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(),
+              power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(), onTimedRuns: () => reading.markTimedRuns(),
             }));
           const host = await reading.stop();
           const { noise } = req.timing;

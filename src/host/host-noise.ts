@@ -44,6 +44,11 @@ export interface HostNoiseReading {
   jetson: JetsonReading | null;
   /** Readings that were expected on this host but failed, and why. */
   notes: string[];
+  /**
+   * The same CPU figures over the timed runs alone, from markTimedRuns() to the end; null when the
+   * timed runs' start was not marked (a runtime that times itself in its own process).
+   */
+  timedRuns: { seconds: number; stealFraction: number; otherCores: number } | null;
 }
 
 export interface JetsonReading {
@@ -73,6 +78,12 @@ export interface HostNoiseOptions {
 }
 
 export interface HostNoiseReader {
+  /**
+   * Marks the start of the timed runs (a snapshot, taken as the call returns): the timed runs are
+   * what the figures come from, and a disturbance confined to them is diluted when judged over the
+   * whole repetition (its process start, model load and warm-up).
+   */
+  markTimedRuns(): void;
   stop(): Promise<HostNoiseReading>;
 }
 
@@ -176,9 +187,15 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
   const host = options.host;
   const tegrastats = host?.power.tegrastats ? streamTegrastats(options.tegrastats ?? 'tegrastats') : null;
   const start = await snapshot(rootPid, procRoot, sysRoot);
+  let timedStart: Promise<Snapshot | null> | null = null;
   return {
+    markTimedRuns() {
+      // A failed snapshot loses the timed-runs figures, not the repetition.
+      timedStart ??= snapshot(rootPid, procRoot, sysRoot).catch(() => null);
+    },
     async stop(): Promise<HostNoiseReading> {
       const end = await snapshot(rootPid, procRoot, sysRoot);
+      const timed = timedStart ? await timedStart : null;
       if (end.tree.root.starttime !== start.tree.root.starttime) {
         throw new Error(`host noise: process ${rootPid} ended during the reading (its pid now names another process): stop the reading before the measured process exits`);
       }
@@ -196,11 +213,15 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
         if (error) notes.push(`tegrastats failed: ${error}`);
         else jetson = jetsonReading(host?.jetsonPowerMode ?? null, lines);
       }
-      const total = Math.max(1, totalTicks(end.system) - totalTicks(start.system));
       const cpus = end.system.cpus;
-      const cores = (ticks: number) => (ticks / total) * cpus;
-      const busyCores = cores(busyTicks(end.system) - busyTicks(start.system));
-      const ownCores = cores(end.tree.ticks - start.tree.ticks);
+      const cpuBetween = (from: Snapshot) => {
+        const total = Math.max(1, totalTicks(end.system) - totalTicks(from.system));
+        const cores = (ticks: number) => (ticks / total) * cpus;
+        const busy = cores(busyTicks(end.system) - busyTicks(from.system));
+        const own = cores(end.tree.ticks - from.tree.ticks);
+        return { stealFraction: (end.system.steal - from.system.steal) / total, busyCores: busy, ownCores: own, otherCores: Math.max(0, busy - own) };
+      };
+      const whole = cpuBetween(start);
       const mhz = start.mhz && end.mhz ? { source: end.mhz.source, ...range([...start.mhz.values, ...end.mhz.values])! } : null;
       const zones = end.thermal.flatMap((z) => {
         const before = start.thermal.find((s) => s.zone === z.zone);
@@ -209,12 +230,12 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
       return {
         seconds: (end.at - start.at) / 1000,
         cpus,
-        stealFraction: (end.system.steal - start.system.steal) / total,
-        busyCores, ownCores, otherCores: Math.max(0, busyCores - ownCores),
+        ...whole,
         loadAverage1m: { start: start.load, end: end.load },
         cpuMhz: mhz,
         temperaturesC: zones.length ? zones : null,
         gpus, jetson, notes,
+        timedRuns: timed ? { seconds: (end.at - timed.at) / 1000, stealFraction: cpuBetween(timed).stealFraction, otherCores: cpuBetween(timed).otherCores } : null,
       };
     },
   };
@@ -257,11 +278,16 @@ export interface Disturbance {
 export function isDisturbed(reading: HostNoiseReading, thresholds: NoiseThresholds = DEFAULT_NOISE_THRESHOLDS): Disturbance[] {
   const reasons: Disturbance[] = [];
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  if (reading.stealFraction > thresholds.maxStealFraction) {
-    reasons.push({ kind: 'steal', message: `the hypervisor took ${pct(reading.stealFraction)} of the CPU time (limit ${pct(thresholds.maxStealFraction)})` });
+  // Over the whole repetition, and over its timed runs alone: the first as each threshold has always
+  // been read, the second so that a disturbance of the timed runs is not diluted by the rest.
+  const timed = reading.timedRuns;
+  const steal = timed && timed.stealFraction > reading.stealFraction ? { v: timed.stealFraction, during: ' during the timed runs' } : { v: reading.stealFraction, during: '' };
+  if (steal.v > thresholds.maxStealFraction) {
+    reasons.push({ kind: 'steal', message: `the hypervisor took ${pct(steal.v)} of the CPU time${steal.during} (limit ${pct(thresholds.maxStealFraction)})` });
   }
-  if (reading.otherCores > thresholds.maxOtherCores) {
-    reasons.push({ kind: 'other-processes', message: `other processes used ${reading.otherCores.toFixed(2)} cores (limit ${thresholds.maxOtherCores})` });
+  const other = timed && timed.otherCores > reading.otherCores ? { v: timed.otherCores, during: ' during the timed runs' } : { v: reading.otherCores, during: '' };
+  if (other.v > thresholds.maxOtherCores) {
+    reasons.push({ kind: 'other-processes', message: `other processes used ${other.v.toFixed(2)} cores${other.during} (limit ${thresholds.maxOtherCores})` });
   }
   for (const gpu of reading.gpus ?? []) {
     const bad = (gpu.throttleReasons ?? []).filter((r) => thresholds.gpuThrottleReasons.includes(r));

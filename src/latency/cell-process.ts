@@ -18,6 +18,9 @@ export interface IsolatedCellRequest extends DeviceRuntime {
   host: HostFacts;
 }
 
+/** What the cell's process says as it goes: a beat (undefined), or that its timed runs start now. */
+export type CellProgress = 'timed-runs';
+
 /** The cell's timings, and the host's speed read in the same process just before and just after them (src/host/speed-probe.ts). */
 export interface IsolatedCellResult {
   measurement: CellMeasurement;
@@ -33,8 +36,8 @@ export interface IsolatedCellResult {
  * 28a7b54:docs/studies/epyc-2vcpu-avx512/README.md`). Every
  * cell also starts from the same process state. Costs under a second per cell
  * (0.7 s here: Node, onnxruntime, the shard, the session).
- * `onProgress` fires as the child reports; `signal` kills the child.
+ * `onProgress` fires as the child reports (with 'timed-runs' as its timed runs start); `signal` kills the child.
  */
-export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: () => void, signal?: AbortSignal): Promise<IsolatedCellResult> {
-  return runChildJob(new URL('./cell-child.mjs', import.meta.url), req, "the cell's process", onProgress, signal);
+export function measureCellInProcess(req: IsolatedCellRequest, onProgress?: (detail?: CellProgress) => void, signal?: AbortSignal): Promise<IsolatedCellResult> {
+  return runChildJob<IsolatedCellRequest, IsolatedCellResult, CellProgress>(new URL('./cell-child.mjs', import.meta.url), req, "the cell's process", onProgress, signal);
 }

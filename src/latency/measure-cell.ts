@@ -26,6 +26,8 @@ export interface CellRequest extends DeviceRuntime {
   crops: { pixels: Uint8Array; n: number; crop: number };
   power: PowerAvailability;
   onProgress?: () => void;
+  /** In-process runtimes: called as the timed runs start (measure-latency.ts). */
+  onTimedRuns?: () => void;
 }
 
 export async function measureCell(req: CellRequest): Promise<CellMeasurement> {

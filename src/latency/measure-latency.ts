@@ -19,6 +19,8 @@ export interface LatencyRequest {
   crops: { pixels: Uint8Array; n: number; crop: number };
   power: PowerAvailability;
   onProgress?: () => void;
+  /** Called as the timed runs start (after the warm-up): the host's noise is judged over them too. */
+  onTimedRuns?: () => void;
 }
 
 export interface LatencyMeasurement extends LatencyStats {
@@ -74,6 +76,7 @@ export async function measureLatency(req: LatencyRequest): Promise<LatencyMeasur
 
     let rssPeak = process.memoryUsage.rss();
     await req.power.sampler?.start();
+    req.onTimedRuns?.();
     const { samples, windowSeconds } = await timeRuns(run, timing, () => {
       rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
       beat();

@@ -52,6 +52,8 @@ export function repetitionRecord(
     seconds,
     steal_fraction: reading.stealFraction,
     other_cores: reading.otherCores,
+    timed_steal_fraction: reading.timedRuns?.stealFraction ?? null,
+    timed_other_cores: reading.timedRuns?.otherCores ?? null,
     own_cores: reading.ownCores,
     load_avg_start: reading.loadAverage1m.start,
     load_avg_end: reading.loadAverage1m.end,

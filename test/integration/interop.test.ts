@@ -175,6 +175,11 @@ test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly 
   assert.equal(want.latency.length, 2);
   assert.ok(want.latency_samples.length >= 10);
   assert.ok(want.latency_repetitions.length >= 6, 'three repetitions or more per cell');
+  // Every repetition ran in its own process, which read the host's speed and marked its timed runs.
+  for (const r of want.latency_repetitions as Array<Record<string, unknown>>) {
+    assert.ok(Number(r.host_probe_compute_ms) > 0 && Number(r.host_probe_memory_ms) > 0, `speed probe: ${r.host_probe_compute_ms}, ${r.host_probe_memory_ms}`);
+    assert.ok(typeof r.timed_other_cores === 'number' && typeof r.timed_steal_fraction === 'number', `timed runs' CPU: ${r.timed_other_cores}`);
+  }
   await checkWithDuckdb(out, want);
   await checkWithPyarrow(out, want);
 });

@@ -90,6 +90,21 @@ test('a busy loop in another process during the reading: about one core of other
   try { process.kill(orphan); } catch { /* already done */ }
 });
 
+test('a busy loop only in the marked timed runs: the reading over them sees it, whatever the whole interval averages', async () => {
+  const reader = await startReading();
+  await sleep(2000);
+  reader.markTimedRuns();
+  const orphan = await spinElsewhere(400);
+  await sleep(600);
+  const reading = await reader.stop();
+  assert.ok(reading.timedRuns && reading.timedRuns.seconds > 0.5 && reading.timedRuns.seconds < reading.seconds, JSON.stringify(reading.timedRuns));
+  assert.ok(reading.timedRuns.otherCores > 0.3, `over the timed runs: ${reading.timedRuns.otherCores.toFixed(2)} cores`);
+  assert.ok(reading.otherCores < reading.timedRuns.otherCores, `over the whole: ${reading.otherCores.toFixed(2)} cores`);
+  assert.ok(isDisturbed(reading).some((r) => r.kind === 'other-processes' && r.message.includes('during the timed runs')), JSON.stringify(isDisturbed(reading)));
+  assert.equal((await (await startReading()).stop()).timedRuns, null, 'nothing marked: no timed-runs figures');
+  try { process.kill(orphan); } catch { /* already done */ }
+});
+
 test('our own child\'s CPU counts as ours, even when it exits within the reading', async () => {
   const reader = await startReading();
   const cpu0 = process.cpuUsage();
@@ -192,9 +207,15 @@ test('on a GPU host one nvidia-smi query gives clocks and throttle reasons; on a
 test('isDisturbed: each threshold on its own, documented defaults', () => {
   const clean: HostNoiseReading = {
     seconds: 1, cpus: 2, stealFraction: 0.01, busyCores: 1.05, ownCores: 1, otherCores: 0.05, loadAverage1m: { start: 1, end: 1 },
-    cpuMhz: null, temperaturesC: null, gpus: null, jetson: null, notes: [],
+    cpuMhz: null, temperaturesC: null, gpus: null, jetson: null, notes: [], timedRuns: null,
   };
   assert.deepEqual(isDisturbed(clean), []);
+  // Over the timed runs alone: a disturbance there is judged on its own, not diluted by the rest.
+  const lateBusy = { ...clean, timedRuns: { seconds: 0.5, stealFraction: 0.01, otherCores: 0.6 } };
+  assert.deepEqual(isDisturbed(lateBusy).map((r) => r.message), ['other processes used 0.60 cores during the timed runs (limit 0.1)']);
+  assert.deepEqual(isDisturbed({ ...clean, timedRuns: { seconds: 0.5, stealFraction: 0.2, otherCores: 0.01 } }).map((r) => r.message),
+    ['the hypervisor took 20.0% of the CPU time during the timed runs (limit 5.0%)']);
+  assert.deepEqual(isDisturbed({ ...clean, timedRuns: { seconds: 0.5, stealFraction: 0, otherCores: 0 } }), []);
   assert.deepEqual(isDisturbed({ ...clean, stealFraction: 0.08 }).map((r) => r.kind), ['steal']);
   assert.match(isDisturbed({ ...clean, stealFraction: 0.08 })[0]!.message, /took 8\.0% of the CPU time \(limit 5\.0%\)/);
   assert.deepEqual(isDisturbed({ ...clean, otherCores: 0.12 }).map((r) => r.kind), ['other-processes']);
