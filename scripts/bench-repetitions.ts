@@ -243,10 +243,8 @@ async function summarize(): Promise<void> {
   }
   for (const line of await probeLines(rows)) say(line);
   // C: repetitions whose time span overlapped the busy loop.
-  const overlaps = (r: Row) => {
-    const start = Number(new Date(r.started_at as string | number | Date));
-    return start < window.end && start + Number(r.seconds) * 1000 > window.start;
-  };
+  const startOf = (r: Row) => Number(new Date(r.started_at as string | number | Date));
+  const overlaps = (r: Row) => startOf(r) < window.end && startOf(r) + Number(r.seconds) * 1000 > window.start;
   const during = repsC.filter(overlaps);
   const discarded = during.filter((r) => r.discarded === true);
   say(`- C, busy loop on one core for ${((window.end - window.start) / 1000).toFixed(0)} s: ${during.length} repetitions overlapped it, ${discarded.length} discarded (${[...new Set(discarded.flatMap((r) => (r.discard_reasons as string[]) ?? []).map((m) => m.replace(/[\d.]+/g, '#')))].join('; ') || 'none'}); ${repsC.filter((r) => r.discarded === true && !overlaps(r)).length} discarded outside it.`);
@@ -260,10 +258,7 @@ async function summarize(): Promise<void> {
   say(`- C cells with a repetition during the busy loop: ${touched.length}; verdicts ${touched.map((k) => `${k} ${C.get(k)?.stability}`).join(', ') || '-'}; reported \`stable\` with a busy-loop repetition kept in its figures: ${trusted.length}${trusted.length ? ` (${trusted.join(', ')})` : ''}.`);
   const keptDuring = during.filter((r) => r.discarded !== true);
   if (keptDuring.length) {
-    const overlapS = (r: Row) => {
-      const start = Number(new Date(r.started_at as string | number | Date));
-      return (Math.min(window.end, start + Number(r.seconds) * 1000) - Math.max(window.start, start)) / 1000;
-    };
+    const overlapS = (r: Row) => (Math.min(window.end, startOf(r) + Number(r.seconds) * 1000) - Math.max(window.start, startOf(r))) / 1000;
     say(`- C, repetitions kept though they overlapped the busy loop: ${keptDuring.map((r) => `${key(r)} repetition ${r.repetition}, ${overlapS(r).toFixed(2)} s of its ${Number(r.seconds).toFixed(2)} s, ` +
       `other processes ${Number(r.other_cores).toFixed(3)} cores over it, p50 ${Number(r.p50_ms).toFixed(2)} ms`).join('; ')}.`);
   }

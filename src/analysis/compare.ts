@@ -235,10 +235,7 @@ export function compareCells(
   });
   const common = commonShift(rows);
   if (common) {
-    const pRelative = tested.map((r) => {
-      const t = Math.log(r.ratio / common.ratio);
-      return r.log_se! > 0 ? twoSidedStudentP(t / r.log_se!, r.df ?? Infinity) : t === 0 ? 1 : 0;
-    });
+    const pRelative = tested.map((r) => pAgainst(r, common.ratio));
     const qRelative = benjaminiHochberg(pRelative);
     tested.forEach((r, i) => {
       r.relative_ratio = r.ratio / common.ratio;
@@ -247,11 +244,7 @@ export function compareCells(
   }
   if (opts.hostSpeed) {
     const speed = opts.hostSpeed;
-    const pAdjusted = tested.map((r) => {
-      const se = Math.sqrt(r.log_se! ** 2 + speed.logSe ** 2);
-      const t = Math.log(r.ratio / speed.ratio);
-      return se > 0 ? twoSidedStudentP(t / se, r.df ?? Infinity) : t === 0 ? 1 : 0;
-    });
+    const pAdjusted = tested.map((r) => pAgainst(r, speed.ratio, speed.logSe));
     const qAdjusted = benjaminiHochberg(pAdjusted);
     for (const r of rows) {
       r.host_speed_ratio = speed.ratio;
@@ -262,6 +255,16 @@ export function compareCells(
     });
   }
   return rows;
+}
+
+/**
+ * Two-sided p-value of "the row's B/A equals `reference`" (the shared move, the host's speed), with
+ * the reference's own standard error on the log scale added to the row's.
+ */
+function pAgainst(r: CompareRow, reference: number, referenceLogSe = 0): number {
+  const se = Math.sqrt(r.log_se! ** 2 + referenceLogSe ** 2);
+  const t = Math.log(r.ratio / reference);
+  return se > 0 ? twoSidedStudentP(t / se, r.df ?? Infinity) : t === 0 ? 1 : 0;
 }
 
 /** The shift the compared cells share: their median B/A, with a 95% interval for it. */

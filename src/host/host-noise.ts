@@ -222,6 +222,7 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
         return { stealFraction: (end.system.steal - from.system.steal) / total, busyCores: busy, ownCores: own, otherCores: Math.max(0, busy - own) };
       };
       const whole = cpuBetween(start);
+      const overTimed = timed ? cpuBetween(timed) : null;
       const mhz = start.mhz && end.mhz ? { source: end.mhz.source, ...range([...start.mhz.values, ...end.mhz.values])! } : null;
       const zones = end.thermal.flatMap((z) => {
         const before = start.thermal.find((s) => s.zone === z.zone);
@@ -235,7 +236,7 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
         cpuMhz: mhz,
         temperaturesC: zones.length ? zones : null,
         gpus, jetson, notes,
-        timedRuns: timed ? { seconds: (end.at - timed.at) / 1000, stealFraction: cpuBetween(timed).stealFraction, otherCores: cpuBetween(timed).otherCores } : null,
+        timedRuns: timed && overTimed ? { seconds: (end.at - timed.at) / 1000, stealFraction: overTimed.stealFraction, otherCores: overTimed.otherCores } : null,
       };
     },
   };
@@ -280,12 +281,13 @@ export function isDisturbed(reading: HostNoiseReading, thresholds: NoiseThreshol
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   // Over the whole repetition, and over its timed runs alone: the first as each threshold has always
   // been read, the second so that a disturbance of the timed runs is not diluted by the rest.
-  const timed = reading.timedRuns;
-  const steal = timed && timed.stealFraction > reading.stealFraction ? { v: timed.stealFraction, during: ' during the timed runs' } : { v: reading.stealFraction, during: '' };
+  const worse = (key: 'stealFraction' | 'otherCores') => (reading.timedRuns && reading.timedRuns[key] > reading[key]
+    ? { v: reading.timedRuns[key], during: ' during the timed runs' } : { v: reading[key], during: '' });
+  const steal = worse('stealFraction');
   if (steal.v > thresholds.maxStealFraction) {
     reasons.push({ kind: 'steal', message: `the hypervisor took ${pct(steal.v)} of the CPU time${steal.during} (limit ${pct(thresholds.maxStealFraction)})` });
   }
-  const other = timed && timed.otherCores > reading.otherCores ? { v: timed.otherCores, during: ' during the timed runs' } : { v: reading.otherCores, during: '' };
+  const other = worse('otherCores');
   if (other.v > thresholds.maxOtherCores) {
     reasons.push({ kind: 'other-processes', message: `other processes used ${other.v.toFixed(2)} cores${other.during} (limit ${thresholds.maxOtherCores})` });
   }

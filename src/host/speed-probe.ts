@@ -13,6 +13,7 @@
  * read per cache line, which reads the bandwidth beyond L2. Each is timed several times after its
  * first passes (the JIT's warm-up) and read as the median.
  */
+import { median } from '../stats/quantiles.js';
 
 export interface SpeedProbeReading {
   /** Median time of the 96×96 float64 matrix product, ms. */
@@ -31,12 +32,6 @@ const MEMORY_ELEMENTS = 4 << 20;
 const LINE_ELEMENTS = 8;
 
 let memoryBuffer: Float64Array | null = null;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function timeCompute(): number[] {
   const a = new Float64Array(N * N).fill(1.0001);
@@ -80,9 +75,8 @@ export function readHostSpeed(): SpeedProbeReading {
 /**
  * Readings around one repetition (just before and just after it) as one: each kernel's fastest.
  * Other work can only slow a reading, never speed it up, and our own process tree is not idle at
- * either end (a study's profiling activities, the workflow's next task, the last child's exit): in
- * a study on a quiet host one of the two read 25% slow where the other did not, while a move of the
- * host's own speed lasts minutes and shows in both.
+ * either end (a study's profiling activities, the workflow's next task, the last child's exit),
+ * while a move of the host's own speed lasts minutes and shows in both.
  */
 export function fastestReading(readings: readonly SpeedProbeReading[]): SpeedProbeReading {
   if (readings.length === 0) throw new Error('speed probe: no readings to combine');
