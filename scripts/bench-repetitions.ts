@@ -12,6 +12,8 @@
  * - agreement: the share of cells whose B p50 lies inside A's 95% interval, or that is flagged not
  *   stable in either run; and the reverse (A inside B's);
  * - the median interval half-width (relative to the p50) of A and of B;
+ * - the same agreement for the rerun interval (src/latency/cell-interval.ts), the interval meant
+ *   for this question; tables from before it are re-read with it from their own repetitions;
  * - `dnnbench compare A B`: how many cells it calls significantly changed;
  * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
  *   cell with such a repetition in its figures was reported `stable`.
@@ -26,6 +28,7 @@ import { localCpuQueue } from '../src/host/local-queue.js';
 import { readResultTable, type Row } from '../src/report/read-tables.js';
 import { commonShift, compareCells, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
 import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
+import { priorFor, rerunInterval, widenToSpread } from '../src/latency/cell-interval.js';
 import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -192,6 +195,51 @@ async function reanalysed(a: Row[], b: Row[]): Promise<string> {
     `compare ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed.`;
 }
 
+/** A row's 95% and rerun intervals: as written, or for tables from before the rerun interval, recomputed from their repetitions. */
+interface Intervals {
+  ci: [number, number];
+  rerun: [number, number];
+}
+
+function intervalsOf(rows: Row[], reps: Row[]): Map<string, Intervals> {
+  const clean = (r: Row) => r.discarded !== true;
+  const asRep = (r: Row) => ({ model_id: String(r.model_id), batch_size: Number(r.batch_size), variant: (r.variant as string | null) ?? null, p50_ms: Number(r.p50_ms), discarded: r.discarded === true });
+  return new Map(rows.filter((r) => r.status === 'ok').map((r) => {
+    const p50 = Number(r.p50_ms);
+    if (r.p50_rerun_low_ms !== null && r.p50_rerun_low_ms !== undefined) {
+      return [key(r), { ci: [Number(r.p50_ci_low_ms), Number(r.p50_ci_high_ms)], rerun: [Number(r.p50_rerun_low_ms), Number(r.p50_rerun_high_ms)] }];
+    }
+    const own = { p50_ms: p50, ci_low_ms: Number(r.p50_ci_low_ms), ci_high_ms: Number(r.p50_ci_high_ms), repetitions: Number(r.repetitions), relative_half_width: 0 };
+    const deviceReps = reps.filter((x) => x.device === r.device).map(asRep);
+    const widened = widenToSpread(own, reps.filter((x) => clean(x) && key(x) === key(r)).map((x) => Number(x.p50_ms)), priorFor(asRep(r), deviceReps));
+    const rerun = rerunInterval(p50, widened.ci_low_ms, widened.ci_high_ms);
+    return [key(r), { ci: [widened.ci_low_ms, widened.ci_high_ms], rerun: [rerun.low, rerun.high] }];
+  }));
+}
+
+/** B's p50 against A's rerun interval (and the reverse), with the rerun intervals' median half-width. */
+async function rerunLines(a: Row[], b: Row[]): Promise<string[]> {
+  const repsOf = async (n: string) => readResultTable(path.join(dir, n), 'latency_repetitions');
+  const [ia, ib] = [intervalsOf(a, await repsOf('a')), intervalsOf(b, await repsOf('b'))];
+  const pa = new Map(a.filter((r) => r.status === 'ok').map((r) => [key(r), Number(r.p50_ms)]));
+  const pb = new Map(b.filter((r) => r.status === 'ok').map((r) => [key(r), Number(r.p50_ms)]));
+  const cells = [...ia.keys()].filter((k) => ib.has(k));
+  const within = (x: number, [lo, hi]: [number, number]) => x >= lo && x <= hi;
+  const count = (pick: (i: Intervals) => [number, number], from: Map<string, Intervals>, p: Map<string, number>) => cells.filter((k) => within(p.get(k)!, pick(from.get(k)!))).length;
+  const hw = (from: Map<string, Intervals>, pick: (i: Intervals) => [number, number], p: Map<string, number>) =>
+    pct(median(cells.map((k) => (pick(from.get(k)!)[1] - pick(from.get(k)!)[0]) / 2 / p.get(k)!)));
+  const recomputed = a.some((r) => r.status === 'ok' && (r.p50_rerun_low_ms === null || r.p50_rerun_low_ms === undefined));
+  return [
+    `- Rerun interval (docs/TIMING.md)${recomputed ? ', recomputed from these tables\' repetitions (they predate it; the device spread from the whole table)' : ''}: ` +
+      `B's p50 inside A's in ${count((i) => i.rerun, ia, pb)} of ${cells.length} cells, A's inside B's in ${count((i) => i.rerun, ib, pa)} of ${cells.length}; ` +
+      `median half-width A ±${hw(ia, (i) => i.rerun, pa)}, B ±${hw(ib, (i) => i.rerun, pb)}.`,
+    ...(recomputed
+      ? [`- The 95% interval widened to the device spread, recomputed the same way: B's p50 inside A's in ${count((i) => i.ci, ia, pb)} of ${cells.length} cells, A's inside B's in ${count((i) => i.ci, ib, pa)}; ` +
+        `median half-width A ±${hw(ia, (i) => i.ci, pa)}, B ±${hw(ib, (i) => i.ci, pb)}.`]
+      : []),
+  ];
+}
+
 async function summarize(): Promise<void> {
   const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
   const [a, b, c] = [await latencyOf('a'), await latencyOf('b'), await latencyOf('c')];
@@ -230,6 +278,7 @@ async function summarize(): Promise<void> {
   say(`- Whatever the verdict: B's p50 inside A's interval in ${strict} of ${cells.length} cells, A's inside B's in ${strictReverse} of ${cells.length}.`);
   say(`- Cells \`stable\`: A ${ok(a).filter((r) => r.stability === 'stable').length} of ${ok(a).length}, B ${ok(b).filter((r) => r.stability === 'stable').length} of ${ok(b).length}.`);
   say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
+  for (const line of await rerunLines(a, b)) say(line);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));

@@ -26,6 +26,7 @@ import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../r
 import { isDisturbed, startReading } from '../host/host-noise.js';
 import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
+import { priorFor } from '../latency/cell-interval.js';
 import { repetitionRecord } from '../latency/repetition-record.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 import type { TimingSpec } from '../study/study-spec.js';
@@ -138,6 +139,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         if (done) return outcomeOf(done, true);
         const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', ...key, 'r0'));
         const reps = await readRepetitions(repDir);
+        // The device's other cells' repetitions as they stand: the spread a cell's interval is widened to.
+        const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, await readDeviceRepetitions(outDir, req.device));
         const runtime = deviceRuntime(req);
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), provider: providerColumn(req),
@@ -146,7 +149,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           isolation: runtime.kind === 'self-timed' || (req.timing.isolation ?? 'process') === 'process' ? 'process' as const : 'worker' as const,
         };
         const finishCell = async (all: RepetitionCell[], extra: { precision: string; rebatched: boolean }) => {
-          const cell: LatencyCell = { ...base, ...extra, status: 'ok', error: null, ...combineRepetitions(all, req.batchSize, req.timing) };
+          const cell: LatencyCell = { ...base, ...extra, status: 'ok', error: null, ...combineRepetitions(all, req.batchSize, req.timing, prior) };
           await writeCell(file, cell);
           return outcomeOf(cell, true);
         };
@@ -154,7 +157,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         try {
           const { modelPath, rebatched, inputDtype } = await modelFileForBatch(req.model.path, req.batchSize, rebatchCacheDir);
           const precision = req.model.precision ?? inputDtype;
-          if (reps.length > 0 && (req.finish || !nextRepetition(reps, req.timing).another)) return await finishCell(reps, { precision, rebatched });
+          if (reps.length > 0 && (req.finish || !nextRepetition(reps, req.timing, prior).another)) return await finishCell(reps, { precision, rebatched });
           // Timing needs real images, not all of them: the first shard's.
           const manifest = await readDatasetManifest(req.dataset.uri);
           const first = (await localShardOf(req.dataset.uri, manifest, 0, shardCacheOptions())).path;
@@ -187,7 +190,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
           await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
           const all = [...reps, rep];
-          if (req.finish || !nextRepetition(all, req.timing).another) return await finishCell(all, { precision, rebatched });
+          if (req.finish || !nextRepetition(all, req.timing, prior).another) return await finishCell(all, { precision, rebatched });
           return outcomeOf({ ...base, status: 'ok', error: null }, false, all);
         } catch (err) {
           // A cancelled attempt (the server timed it out or gave the cell to another worker) is not
@@ -250,6 +253,17 @@ async function readRepetitions(dir: string): Promise<RepetitionCell[]> {
   });
   const indices = names.map((n) => /^r(\d+)\.json$/.exec(n)?.[1]).filter((k): k is string => k !== undefined).map(Number).sort((a, b) => a - b);
   const reps = await Promise.all(indices.map((k) => readCell<RepetitionCell>(path.join(dir, `r${k}.json`))));
+  return reps.filter((r): r is RepetitionCell => r !== undefined);
+}
+
+/** Every repetition of a device's latency cells on disk, of all its models and variants. */
+async function readDeviceRepetitions(outDir: string, device: string): Promise<RepetitionCell[]> {
+  const root = path.dirname(cellPath(outDir, 'latency_repetitions', device, 'r0'));
+  const names = await readdir(root, { recursive: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  const reps = await Promise.all(names.filter((n) => /(^|[/\\])r\d+\.json$/.test(n)).sort().map((n) => readCell<RepetitionCell>(path.join(root, n))));
   return reps.filter((r): r is RepetitionCell => r !== undefined);
 }
 

@@ -1,15 +1,17 @@
 /**
  * A latency cell from its repetitions: whether it needs another (repetition-decision.ts), and once
  * not, its figures. The p50 and its 95% interval are over the clean repetitions (src/stats/
- * repetition-stats.ts: a cluster bootstrap over repetitions, widened for few of them); the other
+ * repetition-stats.ts: a cluster bootstrap over repetitions, widened for few of them, then to the
+ * device's typical spread: src/latency/cell-interval.ts), with the rerun interval beside it; the other
  * run statistics over their timed runs pooled; memory as the median repetition's (before, static)
  * and the highest peak; power as the mean. When no repetition was clean, the figures are the
  * discarded ones', and the verdict says `host-disturbed`: a figure, never a trusted one.
  */
 import { median } from '../stats/quantiles.js';
-import { p50Interval } from '../stats/repetition-stats.js';
+import type { Spread } from '../stats/moderated-spread.js';
 import type { TimingSpec } from '../study/study-spec.js';
 import type { LatencyCell } from '../results/cell-types.js';
+import { cellInterval, rerunInterval } from './cell-interval.js';
 import { latencyStats } from './latency-stats.js';
 import { decideRepetition, type RepetitionDecision } from './repetition-decision.js';
 import type { RepetitionRecord } from './repetition-record.js';
@@ -20,10 +22,11 @@ export type RepetitionTiming = Pick<TimingSpec, 'minRepetitions' | 'maxRepetitio
 /** Wall seconds a cell's repetitions took, discarded ones included. */
 export const spentSeconds = (reps: readonly RepetitionRecord[]): number => reps.reduce((a, r) => a + r.seconds, 0);
 
-export function nextRepetition(reps: readonly RepetitionRecord[], timing: RepetitionTiming): RepetitionDecision {
+/** `prior`: the device's typical spread between repetitions (cell-interval.ts priorFor), or null. */
+export function nextRepetition(reps: readonly RepetitionRecord[], timing: RepetitionTiming, prior: Spread | null): RepetitionDecision {
   const clean = reps.filter((r) => !r.discarded);
   return decideRepetition(
-    { repetitions: clean.map((r) => r.samples_ms), discarded: reps.length - clean.length, spentSeconds: spentSeconds(reps) },
+    { repetitions: clean.map((r) => r.samples_ms), discarded: reps.length - clean.length, spentSeconds: spentSeconds(reps), prior },
     { minRepetitions: timing.minRepetitions, maxRepetitions: timing.maxRepetitions, targetPrecision: timing.targetPrecision, budgetSeconds: timing.cellBudgetSeconds },
   );
 }
@@ -34,13 +37,15 @@ export type CombinedFigures = Omit<LatencyCell, 'model_id' | 'device' | 'batch_s
   samples_repetition: number[];
 };
 
-export function combineRepetitions(reps: readonly RepetitionRecord[], batchSize: number, timing: RepetitionTiming): CombinedFigures {
+export function combineRepetitions(reps: readonly RepetitionRecord[], batchSize: number, timing: RepetitionTiming, prior: Spread | null): CombinedFigures {
   if (reps.length === 0) throw new RangeError('a latency cell with no repetitions');
   const clean = reps.filter((r) => !r.discarded);
   const used = clean.length ? clean : reps;
-  const interval = p50Interval(used.map((r) => r.samples_ms));
+  // Discarded repetitions are the host's figures, not the device's: they are not widened to its spread.
+  const { interval, own_half_width } = cellInterval(used.map((r) => r.samples_ms), clean.length ? prior : null);
+  const rerun = rerunInterval(interval.p50_ms, interval.ci_low_ms, interval.ci_high_ms);
   const verdict = stabilityVerdict(
-    { repetitions: clean.map((r) => r.samples_ms), discarded: reps.length - clean.length, interval: clean.length ? interval : null },
+    { repetitions: clean.map((r) => r.samples_ms), discarded: reps.length - clean.length, interval: clean.length ? interval : null, ownHalfWidth: own_half_width },
     { ...timing.stability, minRepetitions: timing.minRepetitions, targetPrecision: timing.targetPrecision },
   );
   const samples = used.flatMap((r) => r.samples_ms);
@@ -70,6 +75,9 @@ export function combineRepetitions(reps: readonly RepetitionRecord[], batchSize:
     gpu_memory_peak_bytes: maxOf(m.map((x) => x.gpu_memory_peak_bytes)) ?? null,
     p50_ci_low_ms: interval.ci_low_ms,
     p50_ci_high_ms: interval.ci_high_ms,
+    p50_own_half_width: own_half_width,
+    p50_rerun_low_ms: rerun.low,
+    p50_rerun_high_ms: rerun.high,
     repetitions: clean.length,
     repetitions_discarded: reps.length - clean.length,
     stability: verdict.stability,

@@ -2,7 +2,9 @@
  * Whether a latency cell needs another repetition: at least minRepetitions, then more until the
  * p50's 95% interval is within ±targetPrecision, up to maxRepetitions or the cell's time budget.
  */
-import { p50Interval, type BootstrapOptions, type P50Interval, type RepetitionRuns } from '../stats/repetition-stats.js';
+import type { Spread } from '../stats/moderated-spread.js';
+import type { BootstrapOptions, P50Interval, RepetitionRuns } from '../stats/repetition-stats.js';
+import { cellInterval } from './cell-interval.js';
 
 export interface RepetitionSettings {
   /** Repetitions every cell gets, budget permitting (default 3: the fewest that give a between-repetition variance some footing). */
@@ -24,6 +26,8 @@ export interface RepetitionProgress {
   discarded: number;
   /** Wall seconds spent on this cell's repetitions so far. */
   spentSeconds: number;
+  /** The device's typical spread between repetitions (src/latency/cell-interval.ts priorFor); null or absent: the cell's own alone. */
+  prior?: Spread | null;
 }
 
 export type RepetitionReason = 'below-min' | 'imprecise' | 'precise' | 'max-reached' | 'budget-spent';
@@ -31,7 +35,7 @@ export type RepetitionReason = 'below-min' | 'imprecise' | 'precise' | 'max-reac
 export interface RepetitionDecision {
   another: boolean;
   reason: RepetitionReason;
-  /** The p50 and its interval over the repetitions so far; null before the first. */
+  /** The p50 and its interval over the repetitions so far (widened to the prior's spread); null before the first. */
   interval: P50Interval | null;
 }
 
@@ -50,7 +54,9 @@ function checkSettings(s: RepetitionSettings): void {
  *    slower than planned or a host that keeps disturbing repetitions cannot hold the study; the
  *    stability verdict then says the cell is not stable.
  * 3. Below minRepetitions: another ('below-min').
- * 4. Interval half-width within targetPrecision of the p50: stop ('precise').
+ * 4. Interval half-width within targetPrecision of the p50: stop ('precise'). The interval is
+ *    widened to the device's typical spread when a prior is given, so that three repetitions that
+ *    agree by luck do not end the cell.
  * 5. Another repetition, as long as the ones so far took on average, would end past the budget:
  *    stop ('budget-spent') rather than overrun it.
  * 6. Otherwise another ('imprecise').
@@ -58,7 +64,7 @@ function checkSettings(s: RepetitionSettings): void {
 export function decideRepetition(progress: RepetitionProgress, settings: RepetitionSettings, bootstrap: BootstrapOptions = {}): RepetitionDecision {
   checkSettings(settings);
   const R = progress.repetitions.length;
-  const interval = R > 0 ? p50Interval(progress.repetitions, bootstrap) : null;
+  const interval = R > 0 ? cellInterval(progress.repetitions, progress.prior ?? null, bootstrap).interval : null;
   const decide = (another: boolean, reason: RepetitionReason): RepetitionDecision => ({ another, reason, interval });
   if (R >= settings.maxRepetitions) return decide(false, 'max-reached');
   if (progress.spentSeconds >= settings.budgetSeconds) return decide(false, 'budget-spent');

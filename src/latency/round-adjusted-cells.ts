@@ -12,7 +12,7 @@ type Keyed = Pick<LatencyCell, 'model_id' | 'batch_size'> & { variant?: string |
 const cellOf = (c: Keyed) => `${c.model_id}\u0000${c.batch_size}\u0000${c.variant ?? ''}`;
 
 /** The times of a latency row that describe its runs, all scaled by the factor. */
-const TIMES = ['mean_ms', 'stdev_ms', 'min_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms', 'per_image_ms', 'p50_ci_low_ms', 'p50_ci_high_ms'] as const;
+const TIMES = ['mean_ms', 'stdev_ms', 'min_ms', 'p50_ms', 'p90_ms', 'p99_ms', 'max_ms', 'per_image_ms', 'p50_ci_low_ms', 'p50_ci_high_ms', 'p50_rerun_low_ms', 'p50_rerun_high_ms'] as const;
 
 export function adjustForRounds(latency: readonly LatencyCell[], repetitions: readonly RepetitionCell[]): LatencyCell[] {
   const factors = new Map<string, Map<string, number>>();

@@ -109,6 +109,8 @@ export interface StabilityInput {
   discarded: number;
   /** The p50 interval over the clean repetitions (null when there are none). */
   interval: P50Interval | null;
+  /** The interval's relative half-width from the cell's own repetitions, when it was widened to the device's spread. */
+  ownHalfWidth?: number;
 }
 
 export interface StabilityVerdict {
@@ -145,6 +147,7 @@ export function stabilityVerdict(input: StabilityInput, settings: StabilitySetti
   if (!input.interval) throw new RangeError(`stability of ${R} repetitions without their p50 interval`);
   const hw = input.interval.relative_half_width;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  if (hw > settings.targetPrecision) return verdict('noisy', `95% interval ±${pct(hw)} of the p50, wider than the ±${pct(settings.targetPrecision)} target`);
-  return verdict('stable', `95% interval ±${pct(hw)} of the p50 over ${R} repetitions`);
+  const widened = input.ownHalfWidth !== undefined && hw > input.ownHalfWidth ? ` (±${pct(input.ownHalfWidth)} from its own, widened to the device's spread)` : '';
+  if (hw > settings.targetPrecision) return verdict('noisy', `95% interval ±${pct(hw)} of the p50${widened}, wider than the ±${pct(settings.targetPrecision)} target`);
+  return verdict('stable', `95% interval ±${pct(hw)} of the p50 over ${R} repetitions${widened}`);
 }

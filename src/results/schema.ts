@@ -86,6 +86,8 @@ export const STUDY_TABLES = {
     p50_ci_low_ms: optional('float64'), p50_ci_high_ms: optional('float64'), repetitions: optional('int32'),
     repetitions_discarded: optional('int32'), stability: optional(oneOf('stable', 'noisy', 'drifting', 'host-disturbed')),
     stability_reason: optional('utf8'), seconds: optional('float64'),
+    // The interval's half-width from the cell's own repetitions, and where a rerun's p50 lands (src/latency/cell-interval.ts).
+    p50_own_half_width: optional('float64'), p50_rerun_low_ms: optional('float64'), p50_rerun_high_ms: optional('float64'),
     // The factor the times were scaled by to the host's average speed over the study (src/latency/round-adjustment.ts).
     round_adjustment: optional('float64'),
     // The device's runtime variant (docs/VARIANTS.md); absent (null) where the device lists none.

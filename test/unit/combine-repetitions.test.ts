@@ -66,7 +66,7 @@ test('the figures are the clean repetitions\' pooled runs; a discarded repetitio
   ];
   const disturbed = repetition(1, runs(35, 30, 4), { discarded: true, seconds: 7, measurement: { rss_peak_bytes: 900e6 } });
   const batch = 4;
-  const cell = combineRepetitions([clean[0]!, disturbed, clean[1]!, clean[2]!], batch, timing);
+  const cell = combineRepetitions([clean[0]!, disturbed, clean[1]!, clean[2]!], batch, timing, null);
 
   const pooled = clean.flatMap((r) => r.samples_ms);
   assert.equal(pooled.length % 2, 0);
@@ -99,7 +99,7 @@ test('with every repetition discarded the figures are theirs, marked host-distur
     repetition(0, runs(30, 12, 5), { discarded: true, seconds: 3, measurement: { rss_peak_bytes: 300e6 } }),
     repetition(1, runs(21, 13, 6), { discarded: true, seconds: 4, measurement: { rss_peak_bytes: 350e6 } }),
   ];
-  const cell = combineRepetitions(reps, 1, timing);
+  const cell = combineRepetitions(reps, 1, timing, null);
   const pooled = reps.flatMap((r) => r.samples_ms);
   assert.ok(Math.abs(cell.p50_ms! - medianOf(pooled)) < 1e-12, `p50 ${cell.p50_ms} against ${medianOf(pooled)}`);
   assert.equal(cell.per_image_ms, cell.p50_ms);
@@ -119,7 +119,7 @@ test('the interval widens as the repetitions disagree; one that agrees is stable
   const noise = [runs(40, 1, 7), runs(40, 1, 8), runs(40, 1, 9)];
   const spread = [-1, 0, 1];
   const cellFor = (apart: number) =>
-    combineRepetitions(noise.map((e, r) => repetition(r, e.map((x) => 10 * (1 + apart * spread[r]!) * x))), 1, timing);
+    combineRepetitions(noise.map((e, r) => repetition(r, e.map((x) => 10 * (1 + apart * spread[r]!) * x))), 1, timing, null);
   const cells = [0, 0.02, 0.06].map(cellFor);
   const widths = cells.map((c) => (c.p50_ci_high_ms! - c.p50_ci_low_ms!) / c.p50_ms!);
   for (const c of cells) assert.ok(c.p50_ci_low_ms! <= c.p50_ms! && c.p50_ms! <= c.p50_ci_high_ms!, `${c.p50_ci_low_ms} ${c.p50_ms} ${c.p50_ci_high_ms}`);
@@ -129,7 +129,7 @@ test('the interval widens as the repetitions disagree; one that agrees is stable
 });
 
 test('no repetitions is refused', () => {
-  assert.throws(() => combineRepetitions([], 1, timing), /no repetitions/);
+  assert.throws(() => combineRepetitions([], 1, timing, null), /no repetitions/);
 });
 
 /** A decision's verdict, without its interval. */
@@ -140,7 +140,7 @@ test('nextRepetition: below the minimum, up to the maximum, within the budget; d
   // Levels 20% apart: never precise enough to stop early.
   const disagreeing = (n: number) => Array.from({ length: n }, (_, r) => repetition(r, runs(40, 10 * (1 + 0.2 * (r % 3)), 40 + r), { seconds: 1 }));
   const discarded = (n: number, seconds = 1) => Array.from({ length: n }, (_, r) => repetition(100 + r, runs(40, 30, 60 + r), { discarded: true, seconds }));
-  const next = (reps: RepetitionCell[]) => nextRepetition(reps, timing);
+  const next = (reps: RepetitionCell[]) => nextRepetition(reps, timing, null);
 
   assert.deepEqual([0, 1, 2].map((n) => next(agreeing(n))).map((d) => [d.another, d.reason]), [[true, 'below-min'], [true, 'below-min'], [true, 'below-min']]);
   assert.equal(next([]).interval, null);
