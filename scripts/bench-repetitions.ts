@@ -29,6 +29,7 @@ import { readResultTable, type Row } from '../src/report/read-tables.js';
 import { commonShift, compareCells, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
 import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
 import { priorFor, rerunInterval, widenToSpread } from '../src/latency/cell-interval.js';
+import { devicePrior, spreadOfInterval } from '../src/stats/moderated-spread.js';
 import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -195,49 +196,68 @@ async function reanalysed(a: Row[], b: Row[]): Promise<string> {
     `compare ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed.`;
 }
 
-/** A row's 95% and rerun intervals: as written, or for tables from before the rerun interval, recomputed from their repetitions. */
+/** A row's 95% and rerun intervals. */
 interface Intervals {
   ci: [number, number];
   rerun: [number, number];
 }
 
-function intervalsOf(rows: Row[], reps: Row[]): Map<string, Intervals> {
-  const clean = (r: Row) => r.discarded !== true;
-  const asRep = (r: Row) => ({ model_id: String(r.model_id), batch_size: Number(r.batch_size), variant: (r.variant as string | null) ?? null, p50_ms: Number(r.p50_ms), discarded: r.discarded === true });
-  return new Map(rows.filter((r) => r.status === 'ok').map((r) => {
+/** The half-width of a row's interval from its own repetitions: p50_own_half_width, or the interval itself in tables from before the widening. */
+const ownHalfWidth = (r: Row) => (r.p50_own_half_width !== null && r.p50_own_half_width !== undefined ? Number(r.p50_own_half_width) : halfWidth(r));
+
+/**
+ * Every ok row's intervals by the current rule (src/latency/cell-interval.ts), from the rows' own
+ * intervals: each widened to the device's spread over all its other cells (the study's final one,
+ * where the study itself used the cells on disk at the time), and its rerun interval.
+ */
+function recomputedIntervals(rows: Row[]): Map<string, Intervals> {
+  const ok = rows.filter((r) => r.status === 'ok');
+  const spreads = ok.flatMap((r) => {
+    const spread = spreadOfInterval(ownHalfWidth(r), Number(r.repetitions));
+    return spread ? [{ model_id: String(r.model_id), batch_size: Number(r.batch_size), variant: (r.variant as string | null) ?? null, spread, device: r.device }] : [];
+  });
+  return new Map(ok.map((r) => {
     const p50 = Number(r.p50_ms);
-    if (r.p50_rerun_low_ms !== null && r.p50_rerun_low_ms !== undefined) {
-      return [key(r), { ci: [Number(r.p50_ci_low_ms), Number(r.p50_ci_high_ms)], rerun: [Number(r.p50_rerun_low_ms), Number(r.p50_rerun_high_ms)] }];
-    }
-    const own = { p50_ms: p50, ci_low_ms: Number(r.p50_ci_low_ms), ci_high_ms: Number(r.p50_ci_high_ms), repetitions: Number(r.repetitions), relative_half_width: 0 };
-    const deviceReps = reps.filter((x) => x.device === r.device).map(asRep);
-    const widened = widenToSpread(own, reps.filter((x) => clean(x) && key(x) === key(r)).map((x) => Number(x.p50_ms)), priorFor(asRep(r), deviceReps));
+    const own = { p50_ms: p50, ci_low_ms: Number(r.p50_ci_low_ms), ci_high_ms: Number(r.p50_ci_high_ms), repetitions: Number(r.repetitions), relative_half_width: ownHalfWidth(r) };
+    // Tables that wrote a widened interval: the own one is the p50 ± its own half-width.
+    if (r.p50_own_half_width !== null && r.p50_own_half_width !== undefined) Object.assign(own, { ci_low_ms: p50 * Math.exp(-own.relative_half_width), ci_high_ms: p50 * Math.exp(own.relative_half_width) });
+    const cell = { model_id: String(r.model_id), batch_size: Number(r.batch_size), variant: (r.variant as string | null) ?? null };
+    const widened = widenToSpread(own, priorFor(cell, spreads.filter((x) => x.device === r.device)));
     const rerun = rerunInterval(p50, widened.ci_low_ms, widened.ci_high_ms);
     return [key(r), { ci: [widened.ci_low_ms, widened.ci_high_ms], rerun: [rerun.low, rerun.high] }];
   }));
 }
 
-/** B's p50 against A's rerun interval (and the reverse), with the rerun intervals' median half-width. */
-async function rerunLines(a: Row[], b: Row[]): Promise<string[]> {
-  const repsOf = async (n: string) => readResultTable(path.join(dir, n), 'latency_repetitions');
-  const [ia, ib] = [intervalsOf(a, await repsOf('a')), intervalsOf(b, await repsOf('b'))];
+/** Every ok row's intervals as written. */
+const writtenIntervals = (rows: Row[]) => new Map(rows.filter((r) => r.status === 'ok' && r.p50_rerun_low_ms !== null && r.p50_rerun_low_ms !== undefined)
+  .map((r) => [key(r), { ci: [Number(r.p50_ci_low_ms), Number(r.p50_ci_high_ms)], rerun: [Number(r.p50_rerun_low_ms), Number(r.p50_rerun_high_ms)] } as Intervals]));
+
+/** B's p50 against A's rerun interval (and the reverse), as written and by the current rule, with the intervals' median half-widths. */
+function rerunLines(a: Row[], b: Row[]): string[] {
   const pa = new Map(a.filter((r) => r.status === 'ok').map((r) => [key(r), Number(r.p50_ms)]));
   const pb = new Map(b.filter((r) => r.status === 'ok').map((r) => [key(r), Number(r.p50_ms)]));
-  const cells = [...ia.keys()].filter((k) => ib.has(k));
   const within = (x: number, [lo, hi]: [number, number]) => x >= lo && x <= hi;
-  const count = (pick: (i: Intervals) => [number, number], from: Map<string, Intervals>, p: Map<string, number>) => cells.filter((k) => within(p.get(k)!, pick(from.get(k)!))).length;
-  const hw = (from: Map<string, Intervals>, pick: (i: Intervals) => [number, number], p: Map<string, number>) =>
-    pct(median(cells.map((k) => (pick(from.get(k)!)[1] - pick(from.get(k)!)[0]) / 2 / p.get(k)!)));
-  const recomputed = a.some((r) => r.status === 'ok' && (r.p50_rerun_low_ms === null || r.p50_rerun_low_ms === undefined));
+  const describe = (ia: Map<string, Intervals>, ib: Map<string, Intervals>, what: string, withCi: boolean) => {
+    const cells = [...ia.keys()].filter((k) => ib.has(k));
+    const count = (pick: (i: Intervals) => [number, number], from: Map<string, Intervals>, p: Map<string, number>) => cells.filter((k) => within(p.get(k)!, pick(from.get(k)!))).length;
+    const hw = (from: Map<string, Intervals>, pick: (i: Intervals) => [number, number], p: Map<string, number>) =>
+      pct(median(cells.map((k) => (pick(from.get(k)!)[1] - pick(from.get(k)!)[0]) / 2 / p.get(k)!)));
+    const part = (pick: (i: Intervals) => [number, number]) => `B's p50 inside A's in ${count(pick, ia, pb)} of ${cells.length} cells, A's inside B's in ${count(pick, ib, pa)} of ${cells.length}; ` +
+      `median half-width A ±${hw(ia, pick, pa)}, B ±${hw(ib, pick, pb)}`;
+    return [`- ${what}: rerun interval: ${part((i) => i.rerun)}${withCi ? `; the 95% interval: ${part((i) => i.ci)}` : ''}.`];
+  };
+  const written = [writtenIntervals(a), writtenIntervals(b)] as const;
   return [
-    `- Rerun interval (docs/TIMING.md)${recomputed ? ', recomputed from these tables\' repetitions (they predate it; the device spread from the whole table)' : ''}: ` +
-      `B's p50 inside A's in ${count((i) => i.rerun, ia, pb)} of ${cells.length} cells, A's inside B's in ${count((i) => i.rerun, ib, pa)} of ${cells.length}; ` +
-      `median half-width A ±${hw(ia, (i) => i.rerun, pa)}, B ±${hw(ib, (i) => i.rerun, pb)}.`,
-    ...(recomputed
-      ? [`- The 95% interval widened to the device spread, recomputed the same way: B's p50 inside A's in ${count((i) => i.ci, ia, pb)} of ${cells.length} cells, A's inside B's in ${count((i) => i.ci, ib, pa)}; ` +
-        `median half-width A ±${hw(ia, (i) => i.ci, pa)}, B ±${hw(ib, (i) => i.ci, pb)}.`]
-      : []),
+    ...(written[0].size && written[1].size ? describe(written[0], written[1], 'As written (the rule the study ran with)', false) : []),
+    ...describe(recomputedIntervals(a), recomputedIntervals(b), 'By the current rule, recomputed from each cell\'s own interval (docs/TIMING.md, "The interval"; the device spread over all its cells)', true),
   ];
+}
+
+/** The device's spread between repetitions as the current rule reads it, over all of a table's cells, as a standard deviation. */
+function deviceSpreadText(rows: Row[]): string {
+  const spreads = rows.filter((r) => r.status === 'ok').map((r) => spreadOfInterval(ownHalfWidth(r), Number(r.repetitions))).filter((x): x is NonNullable<typeof x> => x !== null);
+  const prior = devicePrior(spreads);
+  return prior ? `±${pct(Math.sqrt(prior.variance))}` : 'none (too few cells)';
 }
 
 async function summarize(): Promise<void> {
@@ -278,7 +298,8 @@ async function summarize(): Promise<void> {
   say(`- Whatever the verdict: B's p50 inside A's interval in ${strict} of ${cells.length} cells, A's inside B's in ${strictReverse} of ${cells.length}.`);
   say(`- Cells \`stable\`: A ${ok(a).filter((r) => r.stability === 'stable').length} of ${ok(a).length}, B ${ok(b).filter((r) => r.stability === 'stable').length} of ${ok(b).length}.`);
   say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
-  for (const line of await rerunLines(a, b)) say(line);
+  for (const line of rerunLines(a, b)) say(line);
+  say(`- The device's spread between repetitions (src/stats/moderated-spread.ts, over all cells, as a standard deviation): A ${deviceSpreadText(a)}, B ${deviceSpreadText(b)}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));

@@ -27,6 +27,7 @@ import { isDisturbed, startReading } from '../host/host-noise.js';
 import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
 import { priorFor } from '../latency/cell-interval.js';
+import { cellSpreads } from '../latency/device-spreads.js';
 import { repetitionRecord } from '../latency/repetition-record.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 import type { TimingSpec } from '../study/study-spec.js';
@@ -140,7 +141,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', ...key, 'r0'));
         const reps = await readRepetitions(repDir);
         // The device's other cells' repetitions as they stand: the spread a cell's interval is widened to.
-        const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, await readDeviceRepetitions(outDir, req.device));
+        const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, cellSpreads(await readDeviceRepetitions(outDir, req.device)));
         const runtime = deviceRuntime(req);
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), provider: providerColumn(req),

@@ -13,10 +13,8 @@
  * Neither knows the host's speed in the next run: a VM whose host slows by 3% between two studies
  * moves every cell out of both (docs/TIMING.md); compare's shared move and the speed probe say so.
  */
-import { devicePrior, moderatedLogHalfWidth, spreadOf, type Spread } from '../stats/moderated-spread.js';
-import { median } from '../stats/quantiles.js';
+import { devicePrior, moderatedHalfWidth, spreadOfInterval, type Spread } from '../stats/moderated-spread.js';
 import { p50Interval, type BootstrapOptions, type P50Interval, type RepetitionRuns } from '../stats/repetition-stats.js';
-import type { RepetitionCell } from '../results/cell-types.js';
 
 export interface CellInterval {
   interval: P50Interval;
@@ -27,18 +25,17 @@ export interface CellInterval {
 /** The p50 interval of a cell's clean repetitions, widened to the device's spread when prior is given. */
 export function cellInterval(reps: readonly RepetitionRuns[], prior: Spread | null, opts: BootstrapOptions = {}): CellInterval {
   const own = p50Interval(reps, opts);
-  return { interval: widenToSpread(own, reps.map((runs) => median(runs)), prior), own_half_width: own.relative_half_width };
+  return { interval: widenToSpread(own, prior), own_half_width: own.relative_half_width };
 }
 
 /**
- * An interval from a cell's own repetitions, widened about its p50 so that each side reaches at
- * least the moderated half-width of the cell's repetition p50s (unchanged without a prior or with
- * fewer than two repetitions).
+ * An interval from a cell's own repetitions, widened about its p50 (on the log scale) so that each
+ * side reaches at least the moderated half-width; unchanged without a prior or below two repetitions.
  */
-export function widenToSpread(own: P50Interval, repetitionP50s: readonly number[], prior: Spread | null): P50Interval {
-  const spread = spreadOf(repetitionP50s);
+export function widenToSpread(own: P50Interval, prior: Spread | null): P50Interval {
+  const spread = spreadOfInterval(own.relative_half_width, own.repetitions);
   if (!prior || !spread) return own;
-  const h = moderatedLogHalfWidth(spread, repetitionP50s.length, prior);
+  const h = moderatedHalfWidth(spread, own.repetitions, prior);
   const low = Math.min(own.ci_low_ms, own.p50_ms * Math.exp(-h));
   const high = Math.max(own.ci_high_ms, own.p50_ms * Math.exp(h));
   return { ...own, ci_low_ms: low, ci_high_ms: high, relative_half_width: (high - low) / 2 / own.p50_ms };
@@ -49,21 +46,23 @@ export function rerunInterval(p50: number, low: number, high: number): { low: nu
   return { low: p50 * (low / p50) ** Math.SQRT2, high: p50 * (high / p50) ** Math.SQRT2 };
 }
 
-type Identified = Pick<RepetitionCell, 'model_id' | 'batch_size' | 'p50_ms' | 'discarded'> & { variant?: string | null };
+/** A cell of a device, and the spread its own interval shows. */
+export interface CellSpread {
+  model_id: string;
+  batch_size: number;
+  variant?: string | null;
+  spread: Spread;
+}
 
-const cellKey = (r: Pick<Identified, 'model_id' | 'batch_size' | 'variant'>) => `${r.model_id}\u0000${r.batch_size}\u0000${r.variant ?? ''}`;
+type CellId = Pick<CellSpread, 'model_id' | 'batch_size' | 'variant'>;
+
+export const cellKeyOf = (c: CellId): string => `${c.model_id}\u0000${c.batch_size}\u0000${c.variant ?? ''}`;
 
 /**
- * The device's typical spread for one cell, from the clean repetitions of the device's other cells
- * of the same runtime variant (`repetitions` holds one device's; null when too few cells have two).
+ * The device's typical spread for one cell, from the device's other cells of the same runtime
+ * variant (`spreads` holds one device's; null when fewer than 3 such cells have two repetitions).
  */
-export function priorFor(cell: Pick<Identified, 'model_id' | 'batch_size' | 'variant'>, repetitions: readonly Identified[]): Spread | null {
-  const own = cellKey(cell);
-  const byCell = new Map<string, number[]>();
-  for (const r of repetitions) {
-    const k = cellKey(r);
-    if (r.discarded || k === own || (r.variant ?? '') !== (cell.variant ?? '')) continue;
-    byCell.set(k, [...(byCell.get(k) ?? []), r.p50_ms]);
-  }
-  return devicePrior([...byCell.values()].map(spreadOf).filter((s): s is Spread => s !== null));
+export function priorFor(cell: CellId, spreads: readonly CellSpread[]): Spread | null {
+  const own = cellKeyOf(cell);
+  return devicePrior(spreads.filter((s) => cellKeyOf(s) !== own && (s.variant ?? '') === (cell.variant ?? '')).map((s) => s.spread));
 }
