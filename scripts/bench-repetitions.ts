@@ -13,7 +13,9 @@
  *   stable in either run; and the reverse (A inside B's);
  * - the median interval half-width (relative to the p50) of A and of B;
  * - the same agreement for the rerun interval (src/latency/cell-interval.ts), the interval meant
- *   for this question; tables from before it are re-read with it from their own repetitions;
+ *   for this question: as the tables wrote it, and by the current rule recomputed from each cell's
+ *   own interval (so that tables measured before it, or under an earlier rule, can be read with it);
+ * - the device's spread between repetitions that the current rule widens cells to;
  * - `dnnbench compare A B`: how many cells it calls significantly changed;
  * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
  *   cell with such a repetition in its figures was reported `stable`.
