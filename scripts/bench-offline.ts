@@ -11,7 +11,10 @@
  *   >= 10 warm-up runs and 1 s, >= 50 timed runs and 3 s), images/s from the p50;
  * - Offline (src/serving/serving-process.ts) with batching off, and with the dynamic batcher forming
  *   batches of up to 4 and 8 (2 ms queue delay): one instance of all the cores' threads, at least
- *   `--seconds` and 1,024 samples, samples/s.
+ *   `--seconds` and 1,024 samples, samples/s;
+ * - the same with one instance per core, each of one thread (`--instances-per-core`, on by default):
+ *   the scheduler's other way to use the cores (issue 21, item 2), which the sweep's one session of
+ *   all the threads has no counterpart of. Files from before it have no such rows.
  * A round's ratio is its Offline samples/s over the best sweep images/s of the same round; the summary
  * gives the median over rounds with the smallest and largest. A sweep cell's images/s is from its p50,
  * as latency.parquet's is; Offline's is a whole pass, slow batches included, so the sweep's figure
@@ -42,6 +45,7 @@ const { values: args } = parseArgs({ options: {
   model: { type: 'string', multiple: true, default: ['squeezenet1.1_zoo-weights_opset13', 'mobilenetv2-12-int8'] },
   rounds: { type: 'string', default: '3' },
   seconds: { type: 'string', default: '10' },
+  'instances-per-core': { type: 'boolean', default: true },
 } });
 
 const SWEEP_BATCHES = [1, 2, 4, 8];
@@ -51,7 +55,8 @@ const MIN_SAMPLES = 1024;
 /** SPEC.md's minimums for a latency cell's runs. */
 const SWEEP_TIMING = { warmupRuns: 10, warmupSeconds: 1, minRuns: 50, minSeconds: 3 };
 
-type Setting = { kind: 'sweep'; batch: number } | { kind: 'offline'; maxBatch: number };
+/** `instances` absent: one instance of all the threads (every file from before the setting was added). */
+type Setting = { kind: 'sweep'; batch: number } | { kind: 'offline'; maxBatch: number; instances?: number };
 interface Measured {
   model: string; round: number; setting: Setting;
   /** Sweep: from the cell's p50; Offline: samples over the pass. */
@@ -69,7 +74,8 @@ export interface OfflineBench {
   results: Measured[];
 }
 
-const label = (s: Setting) => (s.kind === 'sweep' ? `sweep b${s.batch}` : `offline ≤${s.maxBatch}`);
+const instancesOf = (s: Setting) => (s.kind === 'offline' ? s.instances ?? 1 : 1);
+const label = (s: Setting) => (s.kind === 'sweep' ? `sweep b${s.batch}` : `offline ≤${s.maxBatch}${instancesOf(s) > 1 ? ` ×${instancesOf(s)}` : ''}`);
 
 async function measure(file: string): Promise<void> {
   const threads = os.availableParallelism();
@@ -78,7 +84,11 @@ async function measure(file: string): Promise<void> {
   if (!(seconds > 0) || !(rounds >= 1)) throw new Error('--seconds and --rounds take positive numbers');
   const kit = kitDir();
   const host = await probeHost();
-  const settings: Setting[] = [...SWEEP_BATCHES.map((batch) => ({ kind: 'sweep' as const, batch })), ...OFFLINE_MAX_BATCHES.map((maxBatch) => ({ kind: 'offline' as const, maxBatch }))];
+  const instanceCounts = args['instances-per-core'] && threads > 1 ? [1, threads] : [1];
+  const settings: Setting[] = [
+    ...SWEEP_BATCHES.map((batch) => ({ kind: 'sweep' as const, batch })),
+    ...instanceCounts.flatMap((instances) => OFFLINE_MAX_BATCHES.map((maxBatch) => ({ kind: 'offline' as const, maxBatch, instances }))),
+  ];
   const results: Measured[] = [];
   for (const id of args.model!) {
     const m = await modelOf(id);
@@ -99,7 +109,7 @@ async function measure(file: string): Promise<void> {
         } else {
           const r = await runServingInProcess({
             modelPath: m.path, runtime: onnxruntime.id, provider: 'cpu', inputDtype, fixedBatch, preprocessing: m.preprocessing, shardFile, crop: m.preprocessing.crop,
-            sampleCount: 64, scheduler: { maxBatch: s.maxBatch, maxQueueDelayMs: s.maxBatch > 1 ? QUEUE_DELAY_MS : 0, instances: 1, threadsPerInstance: threads, spinning: true },
+            sampleCount: 64, scheduler: { maxBatch: s.maxBatch, maxQueueDelayMs: s.maxBatch > 1 ? QUEUE_DELAY_MS : 0, instances: instancesOf(s), threadsPerInstance: Math.max(1, Math.floor(threads / instancesOf(s))), spinning: true },
             scenario: 'offline', samplesPerQuery: 1, targetQps: null, seed: round, boundMs: null, percentile: 0.99,
             limits: { minDurationMs: seconds * 1000, minQueries: MIN_SAMPLES, maxDurationMs: seconds * 1000 * 6 }, warmupSeconds: 2,
           });
@@ -111,7 +121,7 @@ async function measure(file: string): Promise<void> {
   }
   const bench: OfflineBench = {
     date: new Date().toISOString(),
-    command: `npm run bench:offline -- --measure ${args.model!.map((id) => `--model ${id}`).join(' ')} --rounds ${rounds} --seconds ${seconds}`,
+    command: `npm run bench:offline -- --measure ${args.model!.map((id) => `--model ${id}`).join(' ')} --rounds ${rounds} --seconds ${seconds}${instanceCounts.length > 1 ? '' : ' --no-instances-per-core'}`,
     host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version }, threads, seconds, results,
   };
   await writeFile(file, `${JSON.stringify(bench, null, 1)}\n`);
@@ -124,8 +134,10 @@ export function summary(b: OfflineBench): string {
   const f = (x: number) => x.toFixed(1);
   const spread = (xs: number[], d = f) => `${d(median(xs))} (${d(Math.min(...xs))}–${d(Math.max(...xs))})`;
   const rounds = [...new Set(b.results.map((r) => r.round))];
+  const perCore = [...new Set(b.results.map((r) => instancesOf(r.setting)))].filter((n) => n > 1);
+  const instances = perCore.length ? `one instance of ${b.threads} threads, or ${perCore.join(', ')} instances of ${b.threads / perCore[0]!} thread${b.threads / perCore[0]! === 1 ? '' : 's'} each` : 'one instance';
   const lines = [
-    `Host: ${b.host.cpu} (${b.host.cores} cores), node ${b.host.node}; ${b.threads} threads, one instance. ${rounds.length} rounds, every setting in a fresh process once per round. `
+    `Host: ${b.host.cpu} (${b.host.cores} cores), node ${b.host.node}; ${b.threads} threads, ${instances}. ${rounds.length} rounds, every setting in a fresh process once per round. `
       + `Sweep cells: >= 10 warm-up runs and 1 s, >= 50 timed runs and 3 s, images/s from the p50. Offline: >= ${b.seconds} s and ${MIN_SAMPLES} samples. `
       + 'Median over rounds (min–max); the ratio is per round, Offline over that round\'s best sweep cell.',
     '',
@@ -141,15 +153,24 @@ export function summary(b: OfflineBench): string {
       const mean = withMean ? ` ${spread(xs.map((r) => r.images_per_s_mean!))} |` : '';
       lines.push(`| sweep b${batch} | ${spread(xs.map((r) => r.images_per_s))} | ${spread(xs.map((r) => r.images_per_s / best.get(r.round)!), (x) => x.toFixed(3))} |${mean}`);
     }
-    for (const maxBatch of OFFLINE_MAX_BATCHES) {
-      const xs = rows.filter((r) => r.setting.kind === 'offline' && r.setting.maxBatch === maxBatch);
-      lines.push(`| Offline, ${maxBatch === 1 ? 'batching off' : `batches up to ${maxBatch}`} | ${spread(xs.map((r) => r.images_per_s))} | ${spread(xs.map((r) => r.images_per_s / best.get(r.round)!), (x) => x.toFixed(3))} |${withMean ? ' |' : ''}`);
+    for (const instances of [1, ...perCore]) {
+      for (const maxBatch of OFFLINE_MAX_BATCHES) {
+        const xs = rows.filter((r) => r.setting.kind === 'offline' && r.setting.maxBatch === maxBatch && instancesOf(r.setting) === instances);
+        const name = `Offline, ${maxBatch === 1 ? 'batching off' : `batches up to ${maxBatch}`}${instances > 1 ? `, ${instances} instances` : ''}`;
+        lines.push(`| ${name} | ${spread(xs.map((r) => r.images_per_s))} | ${spread(xs.map((r) => r.images_per_s / best.get(r.round)!), (x) => x.toFixed(3))} |${withMean ? ' |' : ''}`);
+      }
     }
     const bestOffline = rounds.map((round) => Math.max(...rows.filter((r) => r.round === round && r.setting.kind === 'offline').map((r) => r.images_per_s)));
     const ratios = rounds.map((round, i) => bestOffline[i]! / best.get(round)!);
     const bests = rounds.map((round) => label(bestBatch(round).setting)).join(', ');
     lines.push('', `Best sweep cell by round: ${bests}. Best Offline setting over best sweep cell, per round: ${ratios.map((x) => x.toFixed(3)).join(', ')}: `
       + `${verdict(ratios)}.`);
+    if (perCore.length) {
+      const offlineOf = (round: number) => rows.filter((r) => r.round === round && r.setting.kind === 'offline');
+      const bestSetting = rounds.map((round, i) => label(offlineOf(round).find((r) => r.images_per_s === bestOffline[i])!.setting));
+      const oneInstance = rounds.map((round) => Math.max(...offlineOf(round).filter((r) => instancesOf(r.setting) === 1).map((r) => r.images_per_s)) / best.get(round)!);
+      lines.push(`Best Offline setting by round: ${bestSetting.join(', ')}. With one instance only, per round: ${oneInstance.map((x) => x.toFixed(3)).join(', ')}: ${verdict(oneInstance)}.`);
+    }
     if (withMean) {
       const byMean = rounds.map((round, i) => bestOffline[i]! / Math.max(...rows.filter((r) => r.round === round && r.setting.kind === 'sweep').map((r) => r.images_per_s_mean!)));
       lines.push(`Against the best sweep cell by its mean, per round: ${byMean.map((x) => x.toFixed(3)).join(', ')}: ${verdict(byMean)}.`);
