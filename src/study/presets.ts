@@ -61,7 +61,9 @@ export function presetSpec(name: string, localQueue: string): StudySpecInput {
         // The run that day (docs/studies/epyc-zen3-2vcpu-avx2, findings.md) took 68.9 minutes of latency:
         // the hypervisor stole enough CPU time to discard 99 of its 782 repetitions, which were run again.
         // On 2026-12-05 on a 2-vCPU Xeon the run (docs/studies/xeon-2vcpu-avx512-amx) took 44.5 minutes
-        // of latency, 1 repetition discarded; the same estimate printed 50.2 + 1.9 (its estimate.txt).
+        // of latency, 1 repetition discarded; the same estimate printed 50.2 + 1.9 (its estimate.txt). On
+        // 2026-12-06 on another VM of that kind (docs/studies/xeon-2vcpu-avx512-amx-2026-12-06), with the
+        // code of that day, 47.4 minutes, 17 repetitions discarded; the estimate printed 53.1 + 1.9.
         timing: {
           warmupRuns: 1, warmupSeconds: 0.5, minRuns: 2, minSeconds: 0.5, minRepetitions: 3, maxRepetitions: 3,
           cellBudgetSeconds: 50, warmup: { maxSeconds: 1 },

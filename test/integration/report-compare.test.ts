@@ -12,7 +12,7 @@ import { median } from '../../src/stats/quantiles.js';
 import type { CompareRow } from '../../src/analysis/compare.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
-import { PAPERS_STUDIES } from '../helpers/papers-studies.js';
+import { ACROSS_DAYS, PAPERS_STUDIES } from '../helpers/papers-studies.js';
 
 let work: string;
 let a: string;
@@ -108,4 +108,14 @@ for (const study of PAPERS_STUDIES) test(`the committed papers run ${study} agai
   const text = await runCli(['compare', full, path.join(full, 'calibration')]);
   assert.match(text.stdout, new RegExp(`${beyond(0.1)} of 42 cells moved more than 10%, ${beyond(0.2)} more than 20%`));
   assert.equal(text.stdout, await readFile(path.join(full, 'calibration/compare.txt'), 'utf8'), 'calibration/compare.txt is this command\'s output');
+});
+
+test(`${ACROSS_DAYS.output} is what \`dnnbench compare\` prints of the two Xeon papers runs, every cell decided on repetitions`, async () => {
+  const [a, b] = [path.join(ROOT, ACROSS_DAYS.a), path.join(ROOT, ACROSS_DAYS.b)];
+  const text = await runCli(['compare', a, b]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.equal(text.stdout, await readFile(path.join(ROOT, ACROSS_DAYS.output), 'utf8'));
+  const rows = JSON.parse((await runCli(['compare', a, b, '--json'])).stdout) as CompareRow[];
+  assert.equal(rows.length, 231);
+  assert.ok(rows.every((r) => r.basis === 'repetitions'));
 });

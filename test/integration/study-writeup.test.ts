@@ -13,7 +13,7 @@ import { findingsMarkdown } from '../../src/findings/write-findings.js';
 import { loadStudy } from '../../src/report/load-study.js';
 import { ROOT } from '../helpers/cli.js';
 import { numbersIn } from '../helpers/writeup-numbers.js';
-import { PAPERS_STUDIES } from '../helpers/papers-studies.js';
+import { ACROSS_DAYS, PAPERS_STUDIES } from '../helpers/papers-studies.js';
 
 const findingsOf = (study: string) => readFile(path.join(ROOT, study, 'findings.md'), 'utf8');
 
@@ -41,7 +41,8 @@ test('the papers rerun section of docs/BENCHMARKS.md quotes only the papers stud
   const doc = await readFile(path.join(ROOT, 'docs/BENCHMARKS.md'), 'utf8');
   const section = doc.split('<!-- papers-rerun:start -->')[1]?.split('<!-- papers-rerun:end -->')[0];
   assert.ok(section, 'docs/BENCHMARKS.md has no papers-rerun section');
-  const printed = (await Promise.all(PAPERS_STUDIES.flatMap((s) => ['findings.md', 'calibration/compare.txt'].map((f) => readFile(path.join(ROOT, s, f), 'utf8'))))).join('\n');
+  const sources = [...PAPERS_STUDIES.flatMap((s) => ['findings.md', 'calibration/compare.txt'].map((f) => path.join(s, f))), ACROSS_DAYS.output];
+  const printed = (await Promise.all(sources.map((f) => readFile(path.join(ROOT, f), 'utf8')))).join('\n');
   const numbers = numbersIn(section);
   assert.ok(numbers.length > 5);
   assert.deepEqual(numbers.filter((n) => !printed.includes(n)), []);
