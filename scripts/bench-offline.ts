@@ -109,7 +109,7 @@ async function measure(file: string): Promise<void> {
         } else {
           const r = await runServingInProcess({
             modelPath: m.path, runtime: onnxruntime.id, provider: 'cpu', inputDtype, fixedBatch, preprocessing: m.preprocessing, shardFile, crop: m.preprocessing.crop,
-            sampleCount: 64, scheduler: { maxBatch: s.maxBatch, maxQueueDelayMs: s.maxBatch > 1 ? QUEUE_DELAY_MS : 0, instances: instancesOf(s), threadsPerInstance: Math.max(1, Math.floor(threads / instancesOf(s))), spinning: true },
+            sampleCount: 64, scheduler: { maxBatch: s.maxBatch, maxQueueDelayMs: s.maxBatch > 1 ? QUEUE_DELAY_MS : 0, instances: instancesOf(s), threadsPerInstance: threads / instancesOf(s), spinning: true },
             scenario: 'offline', samplesPerQuery: 1, targetQps: null, seed: round, boundMs: null, percentile: 0.99,
             limits: { minDurationMs: seconds * 1000, minQueries: MIN_SAMPLES, maxDurationMs: seconds * 1000 * 6 }, warmupSeconds: 2,
           });
@@ -134,8 +134,10 @@ export function summary(b: OfflineBench): string {
   const f = (x: number) => x.toFixed(1);
   const spread = (xs: number[], d = f) => `${d(median(xs))} (${d(Math.min(...xs))}–${d(Math.max(...xs))})`;
   const rounds = [...new Set(b.results.map((r) => r.round))];
-  const perCore = [...new Set(b.results.map((r) => instancesOf(r.setting)))].filter((n) => n > 1);
-  const instances = perCore.length ? `one instance of ${b.threads} threads, or ${perCore.join(', ')} instances of ${b.threads / perCore[0]!} thread${b.threads / perCore[0]! === 1 ? '' : 's'} each` : 'one instance';
+  // The instance count of the one-instance-per-core settings; undefined in files from before them.
+  const perCore = b.results.map((r) => instancesOf(r.setting)).find((n) => n > 1);
+  const threadsEach = perCore ? b.threads / perCore : 0;
+  const instances = perCore ? `one instance of ${b.threads} threads, or ${perCore} instances of ${threadsEach} thread${threadsEach === 1 ? '' : 's'} each` : 'one instance';
   const lines = [
     `Host: ${b.host.cpu} (${b.host.cores} cores), node ${b.host.node}; ${b.threads} threads, ${instances}. ${rounds.length} rounds, every setting in a fresh process once per round. `
       + `Sweep cells: >= 10 warm-up runs and 1 s, >= 50 timed runs and 3 s, images/s from the p50. Offline: >= ${b.seconds} s and ${MIN_SAMPLES} samples. `
@@ -153,7 +155,7 @@ export function summary(b: OfflineBench): string {
       const mean = withMean ? ` ${spread(xs.map((r) => r.images_per_s_mean!))} |` : '';
       lines.push(`| sweep b${batch} | ${spread(xs.map((r) => r.images_per_s))} | ${spread(xs.map((r) => r.images_per_s / best.get(r.round)!), (x) => x.toFixed(3))} |${mean}`);
     }
-    for (const instances of [1, ...perCore]) {
+    for (const instances of perCore ? [1, perCore] : [1]) {
       for (const maxBatch of OFFLINE_MAX_BATCHES) {
         const xs = rows.filter((r) => r.setting.kind === 'offline' && r.setting.maxBatch === maxBatch && instancesOf(r.setting) === instances);
         const name = `Offline, ${maxBatch === 1 ? 'batching off' : `batches up to ${maxBatch}`}${instances > 1 ? `, ${instances} instances` : ''}`;
@@ -165,7 +167,7 @@ export function summary(b: OfflineBench): string {
     const bests = rounds.map((round) => label(bestBatch(round).setting)).join(', ');
     lines.push('', `Best sweep cell by round: ${bests}. Best Offline setting over best sweep cell, per round: ${ratios.map((x) => x.toFixed(3)).join(', ')}: `
       + `${verdict(ratios)}.`);
-    if (perCore.length) {
+    if (perCore) {
       const offlineOf = (round: number) => rows.filter((r) => r.round === round && r.setting.kind === 'offline');
       const bestSetting = rounds.map((round, i) => label(offlineOf(round).find((r) => r.images_per_s === bestOffline[i])!.setting));
       const oneInstance = rounds.map((round) => Math.max(...offlineOf(round).filter((r) => instancesOf(r.setting) === 1).map((r) => r.images_per_s)) / best.get(round)!);
