@@ -7,6 +7,8 @@
  * serves the highest valid rate the first search found, and 1.5× it, as ours does again:
  *   (a) its p99 at that rate is within 25% of ours; (b) at 1.5× neither run is valid;
  *   (c) the searches' answers side by side.
+ * When the first search finds no valid rate, the independent harness runs at every rate it tried
+ * instead, to tell a host that serves none of them within the bound from a failure of ours.
  *
  *   npm run serving:check -- --model squeezenet1.1_zoo-weights_opset13 --shard FILE.arrow --out DIR [--python PY] [--seconds 20] [--threads 2]
  *   npm run serving:check -- --render DIR/serving-check.json
@@ -48,6 +50,12 @@ export interface ServingCheck {
    * that trial of ours, to tell a host that cannot serve the model within the bound from our harness.
    */
   at_lowest_tried?: null | { qps: number; ours: ServerRun; python: ServerRun };
+  /**
+   * Checks since 2026-12-07, in place of at_lowest_tried: when the first search found no valid rate,
+   * the Python harness at every rate that search tried, so that a rate it serves within the bound
+   * where ours did not is seen, wherever the search went.
+   */
+  at_each_tried?: { qps: number; ours: ServerRun; python: ServerRun }[];
   /** What failed after the searches (the Python harness), so that the searches are kept. */
   errors: string[];
 }
@@ -112,7 +120,7 @@ async function measure(shardFile: string): Promise<ServingCheck> {
     const best = searches[0]!.capacity.maxValidQps;
     let atCapacity: ServingCheck['at_capacity'] = null;
     let aboveCapacity: ServingCheck['above_capacity'] = null;
-    let atLowest: ServingCheck['at_lowest_tried'] = null;
+    const atEach: NonNullable<ServingCheck['at_each_tried']> = [];
     const errors: string[] = [];
     if (best !== null) {
       try {
@@ -122,10 +130,12 @@ async function measure(shardFile: string): Promise<ServingCheck> {
       } catch (err) {
         errors.push(String((err as Error).message ?? err).split('\n')[0]!);
       }
-    } else if (searches[0]!.trials.length) {
-      const ours = searches[0]!.trials.reduce((x, y) => (y.target_qps < x.target_qps ? y : x));
+    } else {
       try {
-        atLowest = { qps: ours.target_qps, ours, python: await python(ours.target_qps, 3) };
+        for (const [i, ours] of searches[0]!.trials.entries()) {
+          atEach.push({ qps: ours.target_qps, ours, python: await python(ours.target_qps, 3 + i) });
+          console.error(`python at ${ours.target_qps.toFixed(1)} QPS: p99 ${atEach.at(-1)!.python.p99_ms.toFixed(3)} ms, ${atEach.at(-1)!.python.valid ? 'valid' : 'invalid'}`);
+        }
       } catch (err) {
         errors.push(String((err as Error).message ?? err).split('\n')[0]!);
       }
@@ -135,7 +145,7 @@ async function measure(shardFile: string): Promise<ServingCheck> {
       host: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), loadavg_1m_before: loadBefore, node: process.version, python_onnxruntime: pyOrt },
       model: m.id, threads, samples: samples.count, samples_sha256: samples.sha256, min_duration_s: seconds, min_queries: MIN_QUERIES,
       single_stream: { p50_ms: ss.figures.p50_ms!, p90_ms: ss.figures.p90_ms!, queries: ss.figures.queries }, bound_ms: bound,
-      searches, at_capacity: atCapacity, above_capacity: aboveCapacity, at_lowest_tried: atLowest, errors,
+      searches, at_capacity: atCapacity, above_capacity: aboveCapacity, at_each_tried: atEach, errors,
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -198,6 +208,21 @@ export function render(c: ServingCheck): string {
       '',
     );
   }
+  if (c.at_each_tried?.length) {
+    const served = c.at_each_tried.filter((x) => x.python.valid);
+    lines.push(
+      `The first search found no valid rate, so the Python harness ran at every rate it tried, beside that trial of ours (ours stops a run once it is certain to fail, so its p99 there is over fewer queries):`,
+      '',
+      '| target QPS | harness | achieved QPS | queries | p50 ms | p99 ms | valid |',
+      '| ---: | --- | ---: | ---: | ---: | ---: | --- |',
+      ...c.at_each_tried.flatMap((x) => [x.ours, x.python].map((t) => `| ${f1(x.qps)} | ${t.harness} | ${f1(t.achieved_qps)} | ${t.queries} | ${f3(t.p50_ms)} | ${f3(t.p99_ms)} | ${verdict(t)} |`)),
+      '',
+      served.length
+        ? `The independent harness served ${served.map((x) => `${f1(x.qps)}`).join(', ')} QPS within the bound, where our trial at that rate failed. One trial each at a rate is one draw of a random event, so this says the host can serve such a rate, not that it always does.`
+        : `The independent harness served none of these ${c.at_each_tried.length} rates within the bound either.`,
+      '',
+    );
+  }
   if (c.errors?.length) lines.push('Errors:', ...c.errors.map((e) => `- ${e}`), '');
   return lines.join('\n');
 }
@@ -212,6 +237,7 @@ try {
     const check = await measure(args.shard);
     await mkdir(args.out, { recursive: true });
     await writeFile(path.join(args.out, 'serving-check.json'), `${JSON.stringify(check, null, 1)}\n`);
+    await rm(path.join(args.out, 'serving-check.partial.json'), { force: true });
     process.stdout.write(render(check));
   }
 } catch (err) {
