@@ -61,7 +61,8 @@ test('docs/GPU.md quotes only numbers the recorded checks print', async () => {
 });
 
 const servingDirs = ['docs/serving/h200-host-2026-12-04', 'docs/serving/h200-host-2026-12-04/completion-stamped', 'docs/serving/xeon-2vcpu-2026-12-05', 'docs/serving/xeon-2vcpu-2026-12-05-sleeping-generator', 'docs/serving/xeon-2vcpu-2026-12-06',
-  'docs/serving/xeon-2vcpu-2026-12-07-one-thread', 'docs/serving/xeon-2vcpu-2026-12-07-two-threads', 'docs/serving/xeon-2vcpu-2026-12-07-one-thread-again', 'docs/serving/xeon-2vcpu-2026-12-07-one-thread-third'];
+  'docs/serving/xeon-2vcpu-2026-12-07-one-thread', 'docs/serving/xeon-2vcpu-2026-12-07-two-threads', 'docs/serving/xeon-2vcpu-2026-12-07-one-thread-again', 'docs/serving/xeon-2vcpu-2026-12-07-one-thread-third',
+  'docs/serving/xeon-2vcpu-2026-12-07-mobilenetv2-int8-one-thread'];
 
 test('docs/SERVING.md quotes only numbers the recorded serving checks print', async () => {
   const doc = await readFile(path.join(root, 'docs/SERVING.md'), 'utf8');
