@@ -133,8 +133,9 @@ async function measure(shardFile: string): Promise<ServingCheck> {
     } else {
       try {
         for (const [i, ours] of searches[0]!.trials.entries()) {
-          atEach.push({ qps: ours.target_qps, ours, python: await python(ours.target_qps, 3 + i) });
-          console.error(`python at ${ours.target_qps.toFixed(1)} QPS: p99 ${atEach.at(-1)!.python.p99_ms.toFixed(3)} ms, ${atEach.at(-1)!.python.valid ? 'valid' : 'invalid'}`);
+          const py = await python(ours.target_qps, 3 + i);
+          atEach.push({ qps: ours.target_qps, ours, python: py });
+          console.error(`python at ${ours.target_qps.toFixed(1)} QPS: p99 ${py.p99_ms.toFixed(3)} ms, ${py.valid ? 'valid' : 'invalid'}`);
         }
       } catch (err) {
         errors.push(String((err as Error).message ?? err).split('\n')[0]!);
