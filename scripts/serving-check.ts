@@ -232,7 +232,14 @@ export function render(c: ServingCheck): string {
 // A bad argument, model or file is said in one line (exit 2), not as a stack.
 try {
   if (args.render) {
-    process.stdout.write(render(JSON.parse(await readFile(args.render, 'utf8')) as ServingCheck));
+    const text = await readFile(args.render, 'utf8');
+    let check: ServingCheck;
+    try {
+      check = JSON.parse(text) as ServingCheck;
+    } catch (err) {
+      throw new Error(`${args.render}: not a serving check's JSON (${(err as Error).message})`);
+    }
+    process.stdout.write(render(check));
   } else {
     if (!args.out || !args.shard) throw new Error('give --shard FILE.arrow and --out DIR (or --render FILE.json)');
     const check = await measure(args.shard);
