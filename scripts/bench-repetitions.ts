@@ -38,6 +38,8 @@ import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
 import { priorFor, rerunInterval, widenToSpread } from '../src/latency/cell-interval.js';
 import { devicePrior, spreadOfInterval } from '../src/stats/moderated-spread.js';
 import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
+import { describeHostMove, flagHostMoves, hostMove, hostMoved } from '../src/latency/host-move.js';
+import { DEFAULT_STABILITY_SETTINGS } from '../src/latency/stability.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
@@ -268,6 +270,31 @@ function deviceSpreadText(rows: Row[]): string {
   return prior ? `±${pct(Math.sqrt(prior.variance))}` : 'none (too few cells)';
 }
 
+/**
+ * A run's latency rows with the host-move rule applied as the tables are written now
+ * (src/latency/host-move.ts), so runs from before it are read with it; and the move it found.
+ */
+async function withHostMoveRule(runDir: string, rows: Row[]): Promise<{ rows: Row[]; text: string }> {
+  const reps = await readResultTable(runDir, 'latency_repetitions') as unknown as RepetitionCell[];
+  const minChange = DEFAULT_STABILITY_SETTINGS.hostMoveMinChange;
+  const move = hostMove(reps);
+  const text = move ? `${describeHostMove(move)}${hostMoved(move, minChange) ? ': moved' : ''}` : 'no cell in both halves';
+  return { rows: flagHostMoves(rows as unknown as LatencyCell[], reps, minChange) as unknown as Row[], text };
+}
+
+/** Cells whose B p50 lies inside A's 95% interval as written, or that are not `stable` in either run. */
+function insideOrFlagged(a: Row[], b: Row[]): { agree: number; cells: number } {
+  const A = new Map(a.filter((r) => r.status === 'ok').map((r) => [key(r), r]));
+  const B = new Map(b.filter((r) => r.status === 'ok').map((r) => [key(r), r]));
+  const cells = [...A.keys()].filter((k) => B.has(k));
+  const agree = cells.filter((k) => {
+    const [x, y] = [A.get(k)!, B.get(k)!];
+    const inside = Number(y.p50_ms) >= Number(x.p50_ci_low_ms) && Number(y.p50_ms) <= Number(x.p50_ci_high_ms);
+    return inside || x.stability !== 'stable' || y.stability !== 'stable';
+  }).length;
+  return { agree, cells: cells.length };
+}
+
 async function summarize(): Promise<void> {
   const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
   const [a, b, c] = [await latencyOf('a'), await latencyOf('b'), await latencyOf('c')];
@@ -311,6 +338,11 @@ async function summarize(): Promise<void> {
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));
+  const [hostA, hostB, hostC] = [await withHostMoveRule(path.join(dir, 'a'), a), await withHostMoveRule(path.join(dir, 'b'), b), await withHostMoveRule(path.join(dir, 'c'), c)];
+  const ruled = insideOrFlagged(hostA.rows, hostB.rows);
+  const stableCount = (rows: Row[]) => ok(rows).filter((r) => r.stability === 'stable').length;
+  say(`- The host's speed within each run (src/latency/host-move.ts; "moved" makes every cell \`drifting\`): A ${hostA.text}; B ${hostB.text}; C ${hostC.text}. ` +
+    `With that rule applied to these tables: B's p50 inside A's interval, or the cell not \`stable\` in either run, ${ruled.agree} of ${ruled.cells} cells; cells \`stable\`: A ${stableCount(hostA.rows)}, B ${stableCount(hostB.rows)}.`);
   const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as CompareRow[];
   say(`- \`dnnbench compare a b\`: ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed, ${rows.filter((r) => !r.significant).length} within noise ` +
     `(q below 0.05 over the ${rows.length} cells); ${rows.filter((r) => r.p_value !== null && r.p_value < 0.05).length} with p below 0.05 taken alone.`);
@@ -358,6 +390,8 @@ interface PairAgreement {
   cells: number;
   stable: [number, number];
   flagRule: number;
+  /** The same count with the host-move rule applied to both runs' tables. */
+  flagRuleHostMove: number;
   written95: number;
   writtenRerun: number | null;
   current95: number;
@@ -382,6 +416,7 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
   const hw = (m: Map<string, Intervals>, rows: Map<string, Row>) => median(cells.map((k) => (m.get(k)!.ci[1] - m.get(k)!.ci[0]) / 2 / Number(rows.get(k)!.p50_ms)));
   const [device] = await readResultTable(path.join(pairDir, 'a'), 'devices');
   const firstStart = Math.min(...reps.map((r) => Number(new Date(r.started_at as string | number | Date))));
+  const ruled = insideOrFlagged((await withHostMoveRule(path.join(pairDir, 'a'), a)).rows, (await withHostMoveRule(path.join(pairDir, 'b'), b)).rows);
   return {
     name: path.basename(pairDir),
     cpu: `${device?.cpu_model} (${device?.cpu_cores} cores)`,
@@ -389,6 +424,7 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
     cells: cells.length,
     stable: [count((k) => A.get(k)!.stability === 'stable'), count((k) => B.get(k)!.stability === 'stable')],
     flagRule: count((k) => within(p50B(k), [Number(A.get(k)!.p50_ci_low_ms), Number(A.get(k)!.p50_ci_high_ms)]) || A.get(k)!.stability !== 'stable' || B.get(k)!.stability !== 'stable'),
+    flagRuleHostMove: ruled.agree,
     written95: count((k) => within(p50B(k), [Number(A.get(k)!.p50_ci_low_ms), Number(A.get(k)!.p50_ci_high_ms)])),
     writtenRerun: wa.size ? count((k) => wa.has(k) && within(p50B(k), wa.get(k)!.rerun)) : null,
     current95: count((k) => within(p50B(k), ca.get(k)!.ci)),
@@ -407,10 +443,10 @@ async function pooled(root: string): Promise<void> {
   const say = (s = '') => lines.push(s);
   say(`Every bench:repetitions pair under ${path.relative(ROOT, root)}, B's p50 against A's intervals. Command: \`npm run bench:repetitions -- --pool ${path.relative(ROOT, root)}\`.`);
   say();
-  say('| tables | CPU | A started (UTC) | stable A, B | inside or flagged | inside A\'s 95% (as written) | inside A\'s rerun (as written) | inside A\'s 95% (current rule) | inside A\'s rerun (current rule) | median half-width A, B (current rule) | median B/A |');
-  say('|---|---|---|---|---|---|---|---|---|---|---|');
+  say('| tables | CPU | A started (UTC) | stable A, B | inside or flagged | inside or flagged (host-move rule) | inside A\'s 95% (as written) | inside A\'s rerun (as written) | inside A\'s 95% (current rule) | inside A\'s rerun (current rule) | median half-width A, B (current rule) | median B/A |');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of pairs) {
-    say(`| ${p.name} | ${p.cpu} | ${p.started} | ${p.stable[0]}, ${p.stable[1]} of ${p.cells} | ${p.flagRule} | ${p.written95} | ${p.writtenRerun ?? '-'} | ${p.current95} | ${p.currentRerun} | ±${pct(p.halfWidth[0])}, ±${pct(p.halfWidth[1])} | ${p.shared.toFixed(3)} |`);
+    say(`| ${p.name} | ${p.cpu} | ${p.started} | ${p.stable[0]}, ${p.stable[1]} of ${p.cells} | ${p.flagRule} | ${p.flagRuleHostMove} | ${p.written95} | ${p.writtenRerun ?? '-'} | ${p.current95} | ${p.currentRerun} | ±${pct(p.halfWidth[0])}, ±${pct(p.halfWidth[1])} | ${p.shared.toFixed(3)} |`);
   }
   const total = (f: (p: PairAgreement) => number) => pairs.reduce((s, p) => s + f(p), 0);
   const n = total((p) => p.cells);
@@ -426,6 +462,9 @@ async function pooled(root: string): Promise<void> {
     say(`- The ${quiet.length} pairs whose cells moved together by less than 1% (median B/A within 0.990–1.010), ${m} cells: inside A's 95% interval by the current rule ${share(q((p) => p.current95), m)}, inside A's rerun interval ${share(q((p) => p.currentRerun), m)}; inside or flagged as written ${share(q((p) => p.flagRule), m)}.`);
   }
   say(`- Pairs meeting the issue's check (at least 90% inside or flagged): ${pairs.filter((p) => p.flagRule >= 0.9 * p.cells).length} of ${pairs.length}; with the median half-width as written at most 3% in both runs too: ${pairs.filter((p) => p.flagRule >= 0.9 * p.cells && Math.max(...p.writtenHalfWidth) <= 0.03).length} of ${pairs.length}.`);
+  const meets = (p: PairAgreement) => p.flagRuleHostMove >= 0.9 * p.cells;
+  say(`- With the host-move rule (src/latency/host-move.ts) applied to every pair's tables: inside or flagged ${share(total((p) => p.flagRuleHostMove))}; pairs meeting the check ${pairs.filter(meets).length} of ${pairs.length}, ` +
+    `with the half-width too ${pairs.filter((p) => meets(p) && Math.max(...p.writtenHalfWidth) <= 0.03).length} of ${pairs.length}.`);
   console.log(lines.join('\n'));
 }
 

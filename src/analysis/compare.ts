@@ -41,7 +41,8 @@
  */
 import type { SpeedRatio } from './host-speed.js';
 import { p50Distribution } from '../stats/repetition-stats.js';
-import { median, studentT975, twoSidedStudentP, Z_975 } from '../stats/quantiles.js';
+import { studentT975, twoSidedStudentP, Z_975 } from '../stats/quantiles.js';
+import { medianWithInterval } from '../stats/sign-test.js';
 
 // compare used to hold these; synthetic studies, bench-prepare and their tests import them from here.
 
@@ -278,28 +279,10 @@ export interface CommonShift {
 
 /** The median B/A of the rows with intervals; null with fewer than 3. */
 export function commonShift(rows: readonly CompareRow[]): CommonShift | null {
-  const ratios = rows.filter((r) => r.log_se !== null).map((r) => r.ratio).sort((x, y) => x - y);
-  const n = ratios.length;
-  if (n < 3) return null;
-  const k = signTestRank(n);
-  return { cells: n, ratio: median(ratios), ratio_low: k ? ratios[k - 1]! : null, ratio_high: k ? ratios[n - k]! : null };
-}
-
-/**
- * The largest k with P(Binomial(n, ½) ≤ k − 1) ≤ 0.025: the k-th smallest and k-th largest of n
- * values bound their median with at least 95% confidence. 0 when no such k (n < 6).
- */
-function signTestRank(n: number): number {
-  let k = 0;
-  let cumulative = 0;
-  let term = 0.5 ** n; // P(X = 0)
-  for (let j = 0; j < n; j++) {
-    cumulative += term;
-    if (cumulative > 0.025) break;
-    k = j + 1;
-    term = (term * (n - j)) / (j + 1);
-  }
-  return k;
+  const ratios = rows.filter((r) => r.log_se !== null).map((r) => r.ratio);
+  if (ratios.length < 3) return null;
+  const m = medianWithInterval(ratios);
+  return { cells: ratios.length, ratio: m.median, ratio_low: m.low, ratio_high: m.high };
 }
 
 /** Cells significantly slower in B by more than pct percent (the point ratio above 1 + pct/100). */

@@ -16,6 +16,7 @@ import { variantTables } from './variant-tables.js';
 import { readImageOutcomes } from '../accuracy/predictions.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 import { adjustForRounds } from '../latency/round-adjusted-cells.js';
+import { flagHostMoves } from '../latency/host-move.js';
 
 export type StudySummary = Pick<TableRow<'study'>, 'study_id' | 'spec_json' | 'cells_expected' | 'failures' | 'missing_cells'>;
 
@@ -25,11 +26,13 @@ export async function writeStudyTables(outDir: string, summary: StudySummary): P
   const devices = await readAllCells(outDir, 'devices');
   const accuracy = await readAllCells(outDir, 'accuracy');
   const repetitions = await readAllCells(outDir, 'latency_repetitions');
-  // Every figure below, laws and variants included, at the host's average speed over the study's rounds.
-  const latency = adjustForRounds(await readAllCells(outDir, 'latency'), repetitions);
-  const servingCells = await readAllCells(outDir, 'serving');
   const timing = timingOf(summary.spec_json);
-  const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability });
+  const stability = { ...DEFAULT_STABILITY_SETTINGS, ...timing?.stability };
+  // Every figure below, laws and variants included, at the host's average speed over the study's
+  // rounds; and every verdict saying whether that speed moved while the study ran.
+  const latency = flagHostMoves(adjustForRounds(await readAllCells(outDir, 'latency'), repetitions), repetitions, stability.hostMoveMinChange);
+  const servingCells = await readAllCells(outDir, 'serving');
+  const serving = servingTables(servingCells, latency, servingSpecOf(summary.spec_json), stability);
   const runtimeVariants = runtimeVariantsOf(summary.spec_json);
   // The papers' laws keep one point per model and cell: parents only (unless the spec asks), at each device's reference runtime variant.
   const { fits, frontiers } = analyzeStudy(lawInputs({ models, accuracy, latency }, runtimeVariants, lawOptionsOf(summary.spec_json)));

@@ -3,8 +3,17 @@ import { median } from '../stats/quantiles.js';
 import type { ReadRow } from '../results/schema.js';
 import { readResultTable, tableFile } from '../report/read-tables.js';
 import type { StudyData } from '../report/load-study.js';
+import { describeHostMove, hostMove, hostMoved } from '../latency/host-move.js';
+import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
+import { groupBy } from '../stats/group-by.js';
 
-type Repetition = Pick<ReadRow<'latency_repetitions'>, 'started_at' | 'seconds' | 'discarded' | 'discard_reasons'>;
+type Repetition = Pick<ReadRow<'latency_repetitions'>, 'model_id' | 'device' | 'batch_size' | 'variant' | 'p50_ms' | 'started_at' | 'seconds' | 'discarded' | 'discard_reasons'>;
+
+/** The study's own threshold where its spec set one (studies from before the setting have none). */
+function hostMoveMinChangeOf(specJson: string | null | undefined): number {
+  const set = specJson ? (JSON.parse(specJson) as { timing?: { stability?: { hostMoveMinChange?: unknown } } }).timing?.stability?.hostMoveMinChange : undefined;
+  return typeof set === 'number' ? set : DEFAULT_STABILITY_SETTINGS.hostMoveMinChange;
+}
 
 const minutes = (ms: number) => (ms / 60_000).toFixed(1);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -12,8 +21,9 @@ const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 /**
  * What the run was, for the top of findings.md: its timing against SPEC.md's minimums, how long
  * the latency measurements took (first repetition's start to the last one's end, from
- * latency_repetitions.parquet), repetitions discarded for host noise, and how the cells' verdicts
- * and interval widths came out. Lines, without the heading.
+ * latency_repetitions.parquet), repetitions discarded for host noise, whether the host's speed
+ * moved within the study (src/latency/host-move.ts), and how the cells' verdicts and interval widths
+ * came out. Lines, without the heading.
  */
 export async function runSummary(s: StudyData): Promise<string[]> {
   const lines: string[] = [];
@@ -37,6 +47,16 @@ export async function runSummary(s: StudyData): Promise<string[]> {
     const steal = discarded.filter((r) => r.discard_reasons.some((w) => /hypervisor/.test(w))).length;
     lines.push(`Latency: ${reps.length} repetitions in ${minutes(end - start)} minutes (first start to last end); `
       + `${discarded.length} discarded for host noise and run again (${steal} of them for CPU time stolen by the hypervisor).`);
+    // Read from the repetitions, so a study whose tables were written before the rule is read with it too.
+    const minChange = hostMoveMinChangeOf(s.study?.spec_json);
+    for (const [device, own] of groupBy(reps, (r) => r.device)) {
+      const move = hostMove(own);
+      if (!move) continue;
+      lines.push(`The host's speed within the study on ${device} (src/latency/host-move.ts): ${describeHostMove(move)}; `
+        + (hostMoved(move, minChange) ? `a move of at least ${pct(minChange)}, so tables written since that rule mark its cells \`drifting\`.`
+          : move.low !== null && (move.low > 0 || move.high! < 0) ? `significant, but under the ${pct(minChange)} that marks cells \`drifting\`.`
+            : 'not significant by the sign test.'));
+    }
   }
   const ok = s.latency.filter((l) => l.status === 'ok');
   const verdicts = new Map<string, number>();

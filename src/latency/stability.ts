@@ -5,7 +5,9 @@
  *   host noise (that decision is made elsewhere, from the host readings): the figure is what the
  *   host allowed, not what the model costs.
  * - 'drifting': the runs within repetitions trend the same way (warm-up not over, thermal
- *   throttling, a frequency governor ramping): the p50 depends on how long one measures.
+ *   throttling, a frequency governor ramping): the p50 depends on how long one measures. A cell
+ *   also becomes drifting when the host's speed moved during the study (src/latency/host-move.ts,
+ *   applied when the tables are written, since it needs every cell of the device).
  * - 'noisy': the interval is wider than the target after the budget, or the budget ran out before
  *   minRepetitions (too few repetitions to know the run-to-run noise).
  * - 'stable': none of these.
@@ -38,10 +40,16 @@ export interface StabilitySettings {
   driftShare: number;
   /** Repetitions with fewer timed runs are not tested for drift (default 10). */
   driftMinRuns: number;
+  /**
+   * Smallest move of the host's speed from the first half of a device's repetitions to the second
+   * (median over its cells, significant by the sign test) that makes every cell of the device
+   * `drifting` (default 0.02, the precision target): src/latency/host-move.ts.
+   */
+  hostMoveMinChange: number;
 }
 
 export const DEFAULT_STABILITY_SETTINGS: StabilitySettings = {
-  minRepetitions: 3, targetPrecision: 0.02, driftAlpha: 0.01, driftMinChange: 0.05, driftShare: 0.5, driftMinRuns: 10,
+  minRepetitions: 3, targetPrecision: 0.02, driftAlpha: 0.01, driftMinChange: 0.05, driftShare: 0.5, driftMinRuns: 10, hostMoveMinChange: 0.02,
 };
 
 export interface RunTrend {

@@ -129,7 +129,9 @@ const TimingSchema = z.object({
     driftMinChange: z.number().nonnegative().default(0.05),
     driftShare: z.number().positive().default(0.5),
     driftMinRuns: z.number().int().positive().default(10),
-  }).strict().prefault({}).describe('when a cell is drifting (src/latency/stability.ts)'),
+    hostMoveMinChange: z.number().nonnegative().default(0.02)
+      .describe('every cell of a device is drifting when its host\'s speed moved by at least this fraction from the first half of the study to the second (src/latency/host-move.ts)'),
+  }).strict().prefault({}).describe('when a cell is drifting (src/latency/stability.ts, src/latency/host-move.ts)'),
   reason: z.string().min(1).optional()
     .describe('why this timing is below SPEC.md\'s minimums, if it is: recorded in study.parquet'),
 }).strict().superRefine((t, ctx) => {
