@@ -4,6 +4,10 @@ import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
 import { median } from '../stats/quantiles.js';
+import { groupBy } from '../stats/group-by.js';
+import { hostMove, hostMoveMinChangeOf, hostMoveSentence, type HostMove } from '../latency/host-move.js';
+import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
+import type { RepetitionCell } from '../results/cell-types.js';
 
 interface Side {
   dir: string;
@@ -14,6 +18,10 @@ interface Side {
   repetitions: Map<string, number[]>;
   /** The speed probe's readings beside clean repetitions, by device. */
   probes: Map<string, ProbeReadings>;
+  /** The host's move within the run, by device (none in studies from before repetitions). */
+  hostMoves: Map<string, HostMove>;
+  /** The study's threshold for calling that a move. */
+  hostMoveMinChange: number;
   samples: Map<string, number[]>;
 }
 
@@ -56,10 +64,27 @@ async function loadSide(dir: string): Promise<Side> {
     readResultTable(dir, 'study'), readResultTable(dir, 'devices'), readResultTable(dir, 'latency'),
     readResultTable(dir, REPETITIONS_TABLE), readSampleGroups(dir),
   ]);
+  const hostMoves = new Map<string, HostMove>();
+  for (const [device, reps] of groupBy(repetitions as unknown as RepetitionCell[], (r) => r.device)) {
+    const move = hostMove(reps);
+    if (move) hostMoves.set(device, move);
+  }
   return {
     dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]),
-    probes: probeReadings(repetitions as Row[]), samples,
+    probes: probeReadings(repetitions as Row[]), hostMoves,
+    hostMoveMinChange: hostMoveMinChangeOf(study[0]?.spec_json, DEFAULT_STABILITY_SETTINGS.hostMoveMinChange), samples,
   };
+}
+
+/**
+ * Each run's own move of the host's speed, from its first half to its second: a run whose host
+ * moved within it is the one less to trust, whatever the two runs' ratio says.
+ */
+function hostMoveLine(a: Side, x: string, b: Side, y: string): string | null {
+  const [ma, mb] = [a.hostMoves.get(x), b.hostMoves.get(y)];
+  if (!ma && !mb) return null;
+  const side = (m: HostMove | undefined, s: Side) => (m ? hostMoveSentence(m, s.hostMoveMinChange) : 'no repetitions in both halves');
+  return `The host's speed within each run (src/latency/host-move.ts): A ${side(ma, a)}; B ${side(mb, b)}.`;
 }
 
 const numberOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -213,7 +238,7 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
     const none = { compute: [], memory: [] };
     const hostSpeed = compareHostSpeed(a.probes.get(x) ?? none, b.probes.get(y) ?? none);
     return {
-      a: describe(a, x), b: describe(b, y), hostSpeed,
+      a: describe(a, x), b: describe(b, y), hostSpeed, hostMove: hostMoveLine(a, x, b, y),
       rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange, resamples: opts.resamples ?? 1000, hostSpeed: hostSpeed?.compute }),
     };
   });
@@ -226,6 +251,7 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
       process.stdout.write(r.rows.length ? `${table(r.rows)}\n\n` : 'no (model, batch) measured in both\n\n');
       // Studies from before the speed probe have no readings: their output is as it was.
       if (r.hostSpeed) process.stdout.write(`${hostSpeedLines(r.hostSpeed, r.rows, minChange)}\n\n`);
+      if (r.hostMove) process.stdout.write(`${r.hostMove}\n\n`);
     }
     process.stdout.write(`${summary(all, minChange)}\n`);
   }

@@ -3,17 +3,11 @@ import { median } from '../stats/quantiles.js';
 import type { ReadRow } from '../results/schema.js';
 import { readResultTable, tableFile } from '../report/read-tables.js';
 import type { StudyData } from '../report/load-study.js';
-import { describeHostMove, hostMove, hostMoved } from '../latency/host-move.js';
+import { hostMove, hostMoveMinChangeOf, hostMoveSentence } from '../latency/host-move.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
 import { groupBy } from '../stats/group-by.js';
 
 type Repetition = Pick<ReadRow<'latency_repetitions'>, 'model_id' | 'device' | 'batch_size' | 'variant' | 'p50_ms' | 'started_at' | 'seconds' | 'discarded' | 'discard_reasons'>;
-
-/** The study's own threshold where its spec set one (studies from before the setting have none). */
-function hostMoveMinChangeOf(specJson: string | null | undefined): number {
-  const set = specJson ? (JSON.parse(specJson) as { timing?: { stability?: { hostMoveMinChange?: unknown } } }).timing?.stability?.hostMoveMinChange : undefined;
-  return typeof set === 'number' ? set : DEFAULT_STABILITY_SETTINGS.hostMoveMinChange;
-}
 
 const minutes = (ms: number) => (ms / 60_000).toFixed(1);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
@@ -48,14 +42,11 @@ export async function runSummary(s: StudyData): Promise<string[]> {
     lines.push(`Latency: ${reps.length} repetitions in ${minutes(end - start)} minutes (first start to last end); `
       + `${discarded.length} discarded for host noise and run again (${steal} of them for CPU time stolen by the hypervisor).`);
     // Read from the repetitions, so a study whose tables were written before the rule is read with it too.
-    const minChange = hostMoveMinChangeOf(s.study?.spec_json);
+    const minChange = hostMoveMinChangeOf(s.study?.spec_json, DEFAULT_STABILITY_SETTINGS.hostMoveMinChange);
     for (const [device, own] of groupBy(reps, (r) => r.device)) {
       const move = hostMove(own);
       if (!move) continue;
-      lines.push(`The host's speed within the study on ${device} (src/latency/host-move.ts): ${describeHostMove(move)}; `
-        + (hostMoved(move, minChange) ? `a move of at least ${pct(minChange)}, so tables written since that rule mark its cells \`drifting\`.`
-          : move.low !== null && (move.low > 0 || move.high! < 0) ? `significant, but under the ${pct(minChange)} that marks cells \`drifting\`.`
-            : 'not significant by the sign test.'));
+      lines.push(`The host's speed within the study on ${device} (src/latency/host-move.ts): ${hostMoveSentence(move, minChange)}.`);
     }
   }
   const ok = s.latency.filter((l) => l.status === 'ok');

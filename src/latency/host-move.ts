@@ -63,11 +63,18 @@ export function hostMove(repetitions: readonly Repetition[]): HostMove | null {
   return { cells: moves.length, change: Math.expm1(m.median), low: frac(m.low), high: frac(m.high) };
 }
 
-/** True when the move is significant (its interval excludes none) and at least minChange either way. */
+/** True when the move's sign-test interval excludes no move. */
+const significant = (move: HostMove) => move.low !== null && move.high !== null && (move.low > 0 || move.high < 0);
+
+/** True when the move is significant and at least minChange either way. */
 export function hostMoved(move: HostMove | null, minChange: number): boolean {
-  if (!move || move.low === null || move.high === null) return false;
-  const significant = move.low > 0 || move.high < 0;
-  return significant && Math.abs(move.change) >= minChange;
+  return move !== null && significant(move) && Math.abs(move.change) >= minChange;
+}
+
+/** A study's own threshold where its spec set one (studies from before the setting have none): the default otherwise. */
+export function hostMoveMinChangeOf(specJson: string | null | undefined, fallback: number): number {
+  const set = specJson ? (JSON.parse(specJson) as { timing?: { stability?: { hostMoveMinChange?: unknown } } }).timing?.stability?.hostMoveMinChange : undefined;
+  return typeof set === 'number' ? set : fallback;
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -75,6 +82,14 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 export function describeHostMove(move: HostMove): string {
   const interval = move.low !== null && move.high !== null ? `, 95% ${pct(move.low)} to ${pct(move.high)}` : '';
   return `${pct(move.change)} from the first half of the study's repetitions to the second (median over ${move.cells} cells${interval})`;
+}
+
+/** The move and what it means for the run's cells, for findings and compare. */
+export function hostMoveSentence(move: HostMove, minChange: number): string {
+  const threshold = `${(minChange * 100).toFixed(1)}%`;
+  const verdict = hostMoved(move, minChange) ? `a move of at least ${threshold}, so tables written since that rule mark its cells \`drifting\``
+    : significant(move) ? `significant, but under the ${threshold} that marks cells \`drifting\`` : 'not significant by the sign test';
+  return `${describeHostMove(move)}; ${verdict}`;
 }
 
 /**
