@@ -423,7 +423,7 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
     started: new Date(firstStart).toISOString().slice(0, 16).replace('T', ' '),
     cells: cells.length,
     stable: [count((k) => A.get(k)!.stability === 'stable'), count((k) => B.get(k)!.stability === 'stable')],
-    flagRule: count((k) => within(p50B(k), [Number(A.get(k)!.p50_ci_low_ms), Number(A.get(k)!.p50_ci_high_ms)]) || A.get(k)!.stability !== 'stable' || B.get(k)!.stability !== 'stable'),
+    flagRule: insideOrFlagged(a, b).agree,
     flagRuleHostMove: ruled.agree,
     written95: count((k) => within(p50B(k), [Number(A.get(k)!.p50_ci_low_ms), Number(A.get(k)!.p50_ci_high_ms)])),
     writtenRerun: wa.size ? count((k) => wa.has(k) && within(p50B(k), wa.get(k)!.rerun)) : null,

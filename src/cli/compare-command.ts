@@ -4,9 +4,7 @@ import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
 import { median } from '../stats/quantiles.js';
-import { groupBy } from '../stats/group-by.js';
-import { hostMove, hostMoveMinChangeOf, hostMoveSentence, type HostMove } from '../latency/host-move.js';
-import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
+import { hostMoveMinChangeOf, hostMoveSentence, hostMovesByDevice, type HostMove } from '../latency/host-move.js';
 import type { RepetitionCell } from '../results/cell-types.js';
 
 interface Side {
@@ -64,15 +62,10 @@ async function loadSide(dir: string): Promise<Side> {
     readResultTable(dir, 'study'), readResultTable(dir, 'devices'), readResultTable(dir, 'latency'),
     readResultTable(dir, REPETITIONS_TABLE), readSampleGroups(dir),
   ]);
-  const hostMoves = new Map<string, HostMove>();
-  for (const [device, reps] of groupBy(repetitions as unknown as RepetitionCell[], (r) => r.device)) {
-    const move = hostMove(reps);
-    if (move) hostMoves.set(device, move);
-  }
   return {
     dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]),
-    probes: probeReadings(repetitions as Row[]), hostMoves,
-    hostMoveMinChange: hostMoveMinChangeOf(study[0]?.spec_json, DEFAULT_STABILITY_SETTINGS.hostMoveMinChange), samples,
+    probes: probeReadings(repetitions as Row[]), hostMoves: hostMovesByDevice(repetitions as unknown as RepetitionCell[]),
+    hostMoveMinChange: hostMoveMinChangeOf(study[0]?.spec_json), samples,
   };
 }
 

@@ -3,9 +3,7 @@ import { median } from '../stats/quantiles.js';
 import type { ReadRow } from '../results/schema.js';
 import { readResultTable, tableFile } from '../report/read-tables.js';
 import type { StudyData } from '../report/load-study.js';
-import { hostMove, hostMoveMinChangeOf, hostMoveSentence } from '../latency/host-move.js';
-import { DEFAULT_STABILITY_SETTINGS } from '../latency/stability.js';
-import { groupBy } from '../stats/group-by.js';
+import { hostMoveMinChangeOf, hostMoveSentence, hostMovesByDevice } from '../latency/host-move.js';
 
 type Repetition = Pick<ReadRow<'latency_repetitions'>, 'model_id' | 'device' | 'batch_size' | 'variant' | 'p50_ms' | 'started_at' | 'seconds' | 'discarded' | 'discard_reasons'>;
 
@@ -42,10 +40,8 @@ export async function runSummary(s: StudyData): Promise<string[]> {
     lines.push(`Latency: ${reps.length} repetitions in ${minutes(end - start)} minutes (first start to last end); `
       + `${discarded.length} discarded for host noise and run again (${steal} of them for CPU time stolen by the hypervisor).`);
     // Read from the repetitions, so a study whose tables were written before the rule is read with it too.
-    const minChange = hostMoveMinChangeOf(s.study?.spec_json, DEFAULT_STABILITY_SETTINGS.hostMoveMinChange);
-    for (const [device, own] of groupBy(reps, (r) => r.device)) {
-      const move = hostMove(own);
-      if (!move) continue;
+    const minChange = hostMoveMinChangeOf(s.study?.spec_json);
+    for (const [device, move] of hostMovesByDevice(reps)) {
       lines.push(`The host's speed within the study on ${device} (src/latency/host-move.ts): ${hostMoveSentence(move, minChange)}.`);
     }
   }

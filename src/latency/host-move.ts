@@ -28,6 +28,7 @@ import { groupBy } from '../stats/group-by.js';
 import { median } from '../stats/quantiles.js';
 import { medianWithInterval } from '../stats/sign-test.js';
 import type { LatencyCell, RepetitionCell } from '../results/cell-types.js';
+import { DEFAULT_STABILITY_SETTINGS } from './stability.js';
 
 export interface HostMove {
   /** Cells with clean repetitions in both halves. */
@@ -40,6 +41,7 @@ export interface HostMove {
 }
 
 type Repetition = Pick<RepetitionCell, 'model_id' | 'batch_size' | 'started_at' | 'p50_ms' | 'discarded'> & { variant?: string | null };
+type DeviceRepetition = Repetition & Pick<RepetitionCell, 'device'>;
 
 const cellOf = (c: { model_id: string; batch_size: number; variant?: string | null }) => `${c.model_id}\u0000${c.batch_size}\u0000${c.variant ?? ''}`;
 
@@ -63,6 +65,16 @@ export function hostMove(repetitions: readonly Repetition[]): HostMove | null {
   return { cells: moves.length, change: Math.expm1(m.median), low: frac(m.low), high: frac(m.high) };
 }
 
+/** Each device's move (devices with no cell in both halves are left out). */
+export function hostMovesByDevice(repetitions: readonly DeviceRepetition[]): Map<string, HostMove> {
+  const moves = new Map<string, HostMove>();
+  for (const [device, reps] of groupBy(repetitions, (r) => r.device)) {
+    const move = hostMove(reps);
+    if (move) moves.set(device, move);
+  }
+  return moves;
+}
+
 /** True when the move's sign-test interval excludes no move. */
 const significant = (move: HostMove) => move.low !== null && move.high !== null && (move.low > 0 || move.high < 0);
 
@@ -72,9 +84,9 @@ export function hostMoved(move: HostMove | null, minChange: number): boolean {
 }
 
 /** A study's own threshold where its spec set one (studies from before the setting have none): the default otherwise. */
-export function hostMoveMinChangeOf(specJson: string | null | undefined, fallback: number): number {
+export function hostMoveMinChangeOf(specJson: string | null | undefined): number {
   const set = specJson ? (JSON.parse(specJson) as { timing?: { stability?: { hostMoveMinChange?: unknown } } }).timing?.stability?.hostMoveMinChange : undefined;
-  return typeof set === 'number' ? set : fallback;
+  return typeof set === 'number' ? set : DEFAULT_STABILITY_SETTINGS.hostMoveMinChange;
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
@@ -97,19 +109,12 @@ export function hostMoveSentence(move: HostMove, minChange: number): string {
  * ok cell with repetitions that is not `host-disturbed` becomes `drifting`.
  */
 export function flagHostMoves(latency: readonly LatencyCell[], repetitions: readonly RepetitionCell[], minChange: number): LatencyCell[] {
-  const moved = new Map<string, HostMove>();
-  for (const [device, reps] of groupBy(repetitions, (r) => r.device)) {
-    const move = hostMove(reps);
-    if (move && hostMoved(move, minChange)) moved.set(device, move);
-  }
+  const moved = new Map([...hostMovesByDevice(repetitions)].filter(([, move]) => hostMoved(move, minChange)));
   return latency.map((l) => {
     const move = moved.get(l.device);
-    if (!move || l.status !== 'ok' || !l.repetitions || l.stability === 'host-disturbed' || l.stability == null) return l;
     // A cell already drifting in its own runs keeps that reason: it says more about the cell.
-    if (l.stability === 'drifting') return l;
-    return {
-      ...l, stability: 'drifting',
-      stability_reason: `the host's speed moved ${describeHostMove(move)}, so the figures depend on when they were taken; the cell alone: ${l.stability}, ${l.stability_reason ?? ''}`.replace(/, $/, ''),
-    };
+    if (!move || l.status !== 'ok' || !l.repetitions || l.stability == null || l.stability === 'host-disturbed' || l.stability === 'drifting') return l;
+    const own = l.stability_reason ? `${l.stability}, ${l.stability_reason}` : l.stability;
+    return { ...l, stability: 'drifting', stability_reason: `the host's speed moved ${describeHostMove(move)}, so the figures depend on when they were taken; the cell alone: ${own}` };
   });
 }
