@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { commonShift, compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
 import { compareHostSpeed, type HostSpeedComparison, type ProbeReadings, type SpeedRatio } from '../analysis/host-speed.js';
 import { InputError } from '../errors.js';
@@ -65,8 +66,17 @@ async function loadSide(dir: string): Promise<Side> {
   return {
     dir, study_id: study[0]?.study_id ?? dir, devices, latency, repetitions: repetitionP50s(repetitions as Row[]),
     probes: probeReadings(repetitions as Row[]), hostMoves: hostMovesByDevice(repetitions as unknown as RepetitionCell[]),
-    hostMoveMinChange: hostMoveMinChangeOf(study[0]?.spec_json), samples,
+    hostMoveMinChange: minChangeOf(dir, study[0]?.spec_json), samples,
   };
+}
+
+/** The study's host-move threshold; a spec that is not JSON is named with its file, not thrown as a parser's stack. */
+function minChangeOf(dir: string, specJson: string | null | undefined): number {
+  try {
+    return hostMoveMinChangeOf(specJson);
+  } catch (err) {
+    throw new InputError(`${path.join(dir, 'study.parquet')}: its spec_json is not JSON (${(err as Error).message})`);
+  }
 }
 
 /**

@@ -4,13 +4,14 @@
  * runs of one host (no repetitions: the within-run fallback).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { median } from '../../src/stats/quantiles.js';
 import type { CompareRow } from '../../src/analysis/compare.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { queryParquet } from '../helpers/duckdb.js';
 import { writeSyntheticStudy } from '../helpers/synthetic-study.js';
 import { ACROSS_DAYS, PAPERS_STUDIES } from '../helpers/papers-studies.js';
 
@@ -71,6 +72,18 @@ test('compare prints a table, and pairs two different devices when asked', async
   const bad = await runCli(['compare', a, b, '--device-a', 'tpu-v9']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /has no device tpu-v9/);
+});
+
+test('a study whose spec_json is not JSON: compare names its study.parquet in one line (exit 2), and the study is left as it was', async () => {
+  const broken = path.join(work, 'broken-spec');
+  await cp(a, broken, { recursive: true });
+  const file = path.join(broken, 'study.parquet');
+  await queryParquet(`COPY (SELECT * REPLACE ('{not json' AS spec_json) FROM '${path.join(a, 'study.parquet')}') TO '${file}' (FORMAT parquet)`);
+  const r = await runCli(['compare', a, broken]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: its spec_json is not JSON`));
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack');
+  assert.equal((await queryParquet<{ n: bigint }>(`SELECT count(*) AS n FROM '${path.join(broken, 'latency.parquet')}'`))[0]!.n > 0n, true, 'its results kept');
 });
 
 test('--fail-on-regression PCT: exit 1 naming the cells significantly slower by more than PCT, else 0', async () => {
