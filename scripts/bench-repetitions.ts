@@ -17,6 +17,8 @@
  *   for this question: as the tables wrote it, and by the current rule recomputed from each cell's
  *   own interval (so that tables measured before it, or under an earlier rule, can be read with it);
  * - the device's spread between repetitions that the current rule widens cells to;
+ * - the host readings of each run's clean repetitions (stolen CPU time, other processes) beside the
+ *   repetitions' spread: whether the host-noise rules could see what spread them;
  * - `dnnbench compare A B`: how many cells it calls significantly changed;
  * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
  *   cell with such a repetition in its figures was reported `stable`.
@@ -40,6 +42,7 @@ import { devicePrior, spreadOfInterval } from '../src/stats/moderated-spread.js'
 import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 import { describeHostMove, flagHostMoves, hostMove, hostMoved } from '../src/latency/host-move.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../src/latency/stability.js';
+import { quantileSorted } from '../src/stats/quantiles.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
@@ -173,6 +176,27 @@ async function probeLines(rows: CompareRow[]): Promise<string[]> {
     lines.push(`- The probe's B/A (compute): ${speed.host_speed_ratio!.toFixed(3)}; with it taken out of each cell's B/A, compare finds ${adjusted} of ${rows.length} cells changed.`);
   }
   return lines;
+}
+
+/**
+ * Could the host-noise rules (src/host/host-noise.ts) see what spread the repetitions? For each run's
+ * clean repetitions: the CPU time the hypervisor took and the cores other processes used, median and
+ * 90th percentile, beside the repetitions' spread about their cells' medians (ln) and its Pearson r
+ * with each reading. Quiet readings beside a wide spread mean a slowdown from outside the VM's view.
+ */
+async function hostReadingText(name: string): Promise<string> {
+  const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
+  const centre = new Map<string, number>();
+  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
+  const dev = reps.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!);
+  const steal = reps.map((r) => Number(r.steal_fraction));
+  const other = reps.map((r) => Number(r.other_cores));
+  const p90 = (xs: number[]) => quantileSorted([...xs].sort((x, y) => x - y), 0.9);
+  const rms = Math.sqrt(dev.reduce((s, d) => s + d * d, 0) / dev.length);
+  const r = (xs: number[]) => { const v = pearson(dev, xs); return Number.isFinite(v) ? v.toFixed(2) : '- (a constant reading)'; };
+  return `the hypervisor took a median ${(median(steal) * 100).toFixed(2)}% of the CPU time (90th percentile ${(p90(steal) * 100).toFixed(2)}%), ` +
+    `other processes used a median ${median(other).toFixed(3)} cores (90th percentile ${p90(other).toFixed(3)}); ` +
+    `the repetitions' p50s spread ±${pct(rms)} about their cells' medians (root mean square of ln(p50 / the cell's median)), Pearson r ${r(steal)} with the stolen time, ${r(other)} with the other processes`;
 }
 
 /** How many cells the round adjustment moved, and how far. */
@@ -335,6 +359,7 @@ async function summarize(): Promise<void> {
   say(`- Median interval half-width: A ±${pct(median(ok(a).map(halfWidth)))}, B ±${pct(median(ok(b).map(halfWidth)))} of the p50.`);
   for (const line of rerunLines(a, b)) say(line);
   say(`- The device's spread between repetitions (src/stats/moderated-spread.ts, over all cells, as a standard deviation): A ${deviceSpreadText(a)}, B ${deviceSpreadText(b)}.`);
+  say(`- Host readings of each run's clean repetitions (what the host-noise rules judge, docs/TIMING.md "Host noise"). A: ${await hostReadingText('a')}. B: ${await hostReadingText('b')}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));
