@@ -8,6 +8,7 @@
  *   npm run bench:repetitions -- --measure --dir DIR [--keep]   # ~25-40 min on 2 cores; DIR is emptied first
  *   npm run bench:repetitions [-- --dir DIR]                     # the summary, from the tables (default docs/benchmarks/repetitions)
  *   npm run bench:repetitions -- --pool docs/benchmarks          # every pair under that folder, side by side and pooled
+ *   npm run bench:repetitions -- --rules docs                    # two interval rules on every committed second run
  *
  * What the summary reports, per issue 18's acceptance:
  * - agreement: the share of cells whose B p50 lies inside A's 95% interval, or that is flagged not
@@ -22,6 +23,10 @@
  * - `dnnbench compare A B`: how many cells it calls significantly changed;
  * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
  *   cell with such a repetition in its figures was reported `stable`.
+ *
+ * With --rules docs, the current interval rule against a candidate (the device's spread moderating a
+ * cell's both ways) on every committed second run: the pairs under docs/benchmarks and the papers
+ * runs under docs/studies with their calibration/.
  *
  * With --pool, the agreement of every pair (folders named repetitions*) in one table, and pooled:
  * nine cells a pair make any one pair's "9 of 9" a coin with uneven sides (docs/TIMING.md), so
@@ -38,7 +43,8 @@ import { readResultTable, type Row } from '../src/report/read-tables.js';
 import { commonShift, compareCells, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
 import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
 import { priorFor, rerunInterval, widenToSpread } from '../src/latency/cell-interval.js';
-import { devicePrior, spreadOfInterval } from '../src/stats/moderated-spread.js';
+import { devicePrior, moderatedHalfWidth, spreadOfInterval, type Spread } from '../src/stats/moderated-spread.js';
+import type { P50Interval } from '../src/stats/repetition-stats.js';
 import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 import { describeHostMove, flagHostMoves, hostMove, hostMoved } from '../src/latency/host-move.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../src/latency/stability.js';
@@ -53,6 +59,7 @@ const { values: args } = parseArgs({ options: {
   // Keep the studies' results folders (cells included), so `dnnbench tables` can rebuild their tables.
   keep: { type: 'boolean', default: false },
   pool: { type: 'string' },
+  rules: { type: 'string' },
 } });
 const dir = path.resolve(ROOT, args.dir);
 const MODELS = ['squeezenet1.1_zoo-weights_opset13', 'mobilenetv2-12-int8', 'resnet50_keras_opset13'];
@@ -230,6 +237,21 @@ async function reanalysed(a: Row[], b: Row[]): Promise<string> {
     `compare ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed.`;
 }
 
+/** How a cell's interval from its own repetitions meets its device's spread. */
+type IntervalRule = (own: P50Interval, prior: Spread | null) => P50Interval;
+
+/**
+ * The candidate rule (issue 18): the moderated spread in place of the cell's own, narrowing a cell
+ * noisier than its device as well as widening one quieter, as limma does (Smyth 2004); symmetric on
+ * the log scale. The current rule (widenToSpread) only widens.
+ */
+const moderatedBothWays: IntervalRule = (own, prior) => {
+  const spread = spreadOfInterval(own.relative_half_width, own.repetitions);
+  if (!prior || !spread) return own;
+  const h = moderatedHalfWidth(spread, own.repetitions, prior);
+  return { ...own, ci_low_ms: own.p50_ms * Math.exp(-h), ci_high_ms: own.p50_ms * Math.exp(h), relative_half_width: Math.sinh(h) };
+};
+
 /** A row's 95% and rerun intervals. */
 interface Intervals {
   ci: [number, number];
@@ -244,7 +266,7 @@ const ownHalfWidth = (r: Row) => (r.p50_own_half_width !== null && r.p50_own_hal
  * intervals: each widened to the device's spread over all its other cells (the study's final one,
  * where the study itself used the cells on disk at the time), and its rerun interval.
  */
-function recomputedIntervals(rows: Row[]): Map<string, Intervals> {
+function recomputedIntervals(rows: Row[], rule: IntervalRule = widenToSpread): Map<string, Intervals> {
   const ok = rows.filter((r) => r.status === 'ok');
   const spreads = ok.flatMap((r) => {
     const spread = spreadOfInterval(ownHalfWidth(r), Number(r.repetitions));
@@ -256,7 +278,7 @@ function recomputedIntervals(rows: Row[]): Map<string, Intervals> {
     // Tables that wrote a widened interval: the own one is the p50 ± its own half-width.
     if (r.p50_own_half_width !== null && r.p50_own_half_width !== undefined) Object.assign(own, { ci_low_ms: p50 * Math.exp(-own.relative_half_width), ci_high_ms: p50 * Math.exp(own.relative_half_width) });
     const cell = { model_id: String(r.model_id), batch_size: Number(r.batch_size), variant: (r.variant as string | null) ?? null };
-    const widened = widenToSpread(own, priorFor(cell, spreads.filter((x) => x.device === r.device)));
+    const widened = rule(own, priorFor(cell, spreads.filter((x) => x.device === r.device)));
     const rerun = rerunInterval(p50, widened.ci_low_ms, widened.ci_high_ms);
     return [key(r), { ci: [widened.ci_low_ms, widened.ci_high_ms], rerun: [rerun.low, rerun.high] }];
   }));
@@ -491,6 +513,77 @@ async function pooled(root: string): Promise<void> {
   say(`- With the host-move rule (src/latency/host-move.ts) applied to every pair's tables: inside or flagged ${share(total((p) => p.flagRuleHostMove))}; pairs meeting the check ${pairs.filter(meets).length} of ${pairs.length}, ` +
     `with the half-width too ${pairs.filter((p) => meets(p) && Math.max(...p.writtenHalfWidth) <= 0.03).length} of ${pairs.length}.`);
   console.log(lines.join('\n'));
+}
+
+/** One run and its second run: A's intervals by a rule against B's p50s. */
+interface RulePair { name: string; a: string; b: string }
+
+interface RuleCount { cells: number; inside: number; insideShifted: number; halfWidth: number; shared: number }
+
+/** B's p50 inside A's rerun interval by `rule`, as measured and with the move all cells share taken out, and A's median half-width. */
+async function ruleCount(pair: RulePair, rule: IntervalRule): Promise<RuleCount> {
+  const ok = async (d: string) => (await readResultTable(d, 'latency')).filter((r) => r.status === 'ok');
+  const [a, b] = [await ok(pair.a), await ok(pair.b)];
+  const B = new Map(b.map((r) => [key(r), Number(r.p50_ms)]));
+  const A = new Map(a.map((r) => [key(r), Number(r.p50_ms)]));
+  const ia = recomputedIntervals(a, rule);
+  const cells = [...A.keys()].filter((k) => B.has(k));
+  const shared = median(cells.map((k) => Math.log(B.get(k)! / A.get(k)!)));
+  const within = (x: number, [lo, hi]: [number, number]) => x >= lo && x <= hi;
+  return {
+    cells: cells.length,
+    inside: cells.filter((k) => within(B.get(k)!, ia.get(k)!.rerun)).length,
+    insideShifted: cells.filter((k) => within(B.get(k)! / Math.exp(shared), ia.get(k)!.rerun)).length,
+    halfWidth: median(cells.map((k) => (ia.get(k)!.ci[1] - ia.get(k)!.ci[0]) / 2 / A.get(k)!)),
+    shared: Math.exp(shared),
+  };
+}
+
+/**
+ * The current rule (widen only) against moderating both ways, on every committed second run: the
+ * bench:repetitions pairs under `pairsRoot` (B against A) and the papers runs under `studiesRoot`
+ * with a calibration/ folder (the calibration against the study, on the cells both have).
+ */
+async function rules(docs: string, pairsRoot: string, studiesRoot: string): Promise<void> {
+  const dirs = async (root: string) => (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  const bench = (await dirs(pairsRoot)).filter((n) => n.startsWith('repetitions')).map((n) => ({ name: n, a: path.join(pairsRoot, n, 'a'), b: path.join(pairsRoot, n, 'b') }));
+  const papers: RulePair[] = [];
+  for (const n of await dirs(studiesRoot)) {
+    if ((await dirs(path.join(studiesRoot, n))).includes('calibration')) papers.push({ name: n, a: path.join(studiesRoot, n), b: path.join(studiesRoot, n, 'calibration') });
+  }
+  const lines: string[] = [];
+  const say = (s = '') => lines.push(s);
+  say(`B's p50 inside A's rerun interval, by the current rule (widened to the device's spread, never narrowed) and moderated both ways. Command: \`npm run bench:repetitions -- --rules ${path.relative(ROOT, docs)}\`.`);
+  say();
+  say('| A | B | cells | median B/A | inside (current) | inside, shared move out (current) | median half-width (current) | inside (both ways) | inside, shared move out (both ways) | median half-width (both ways) |');
+  say('|---|---|---|---|---|---|---|---|---|---|');
+  const totals = new Map<string, [RuleCount, RuleCount][]>();
+  for (const [group, pairs] of [['bench:repetitions pairs', bench], ['papers runs and their calibration', papers]] as const) {
+    const counts: [RuleCount, RuleCount][] = [];
+    for (const p of pairs) {
+      const [cur, both] = [await ruleCount(p, widenToSpread), await ruleCount(p, moderatedBothWays)];
+      counts.push([cur, both]);
+      say(`| ${path.relative(ROOT, p.a)} | ${path.relative(ROOT, p.b)} | ${cur.cells} | ${cur.shared.toFixed(3)} | ${cur.inside} | ${cur.insideShifted} | ±${pct(cur.halfWidth)} | ${both.inside} | ${both.insideShifted} | ±${pct(both.halfWidth)} |`);
+    }
+    totals.set(group, counts);
+  }
+  say();
+  for (const [group, counts] of totals) {
+    const n = counts.reduce((s, [c]) => s + c.cells, 0);
+    const sum = (i: 0 | 1, f: (c: RuleCount) => number) => counts.reduce((s, c) => s + f(c[i]), 0);
+    const share = (k: number) => `${k} of ${n} (${pct(k / n)})`;
+    const hws = (i: 0 | 1) => median(counts.map((c) => c[i].halfWidth));
+    say(`- ${group}, ${counts.length} of them, ${n} cells: inside A's rerun interval by the current rule ${share(sum(0, (c) => c.inside))}, with the shared move out ${share(sum(0, (c) => c.insideShifted))}; ` +
+      `moderated both ways ${share(sum(1, (c) => c.inside))}, with the shared move out ${share(sum(1, (c) => c.insideShifted))}. ` +
+      `Median over them of A's median half-width: ±${pct(hws(0))} by the current rule, ±${pct(hws(1))} both ways. A calibrated rerun interval misses about ${(0.05 * n).toFixed(1)} of ${n}.`);
+  }
+  console.log(lines.join('\n'));
+}
+
+if (args.rules) {
+  const docs = path.resolve(ROOT, args.rules);
+  await rules(docs, path.join(docs, 'benchmarks'), path.join(docs, 'studies'));
+  process.exit(0);
 }
 
 if (args.pool) {

@@ -22,6 +22,7 @@ const run = promisify(execFile);
 const QUOTED = [
   { bench: 'repetitions', source: 'its committed tables', option: '--dir', data: /docs\/benchmarks\/repetitions[\w-]*/, quotes: 2, lines: 11 },
   { bench: 'repetitions', source: 'every committed pair, pooled', option: '--pool', data: /docs\/benchmarks/, quotes: 1, lines: 12 },
+  { bench: 'repetitions', source: 'every committed second run, by two interval rules', option: '--rules', data: /docs/, quotes: 1, lines: 19 },
   { bench: 'serving', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/serving-[\w-]+\.json/, quotes: 3, lines: 0 },
   { bench: 'idle', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/idle-gap-[\w-]+\.json/, quotes: 1, lines: 9 },
   { bench: 'offline', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/offline-[\w-]+\.json/, quotes: 1, lines: 20 },
