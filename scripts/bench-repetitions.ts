@@ -206,6 +206,18 @@ async function hostReadingText(name: string): Promise<string> {
     `the repetitions' p50s spread ±${pct(rms)} about their cells' medians (root mean square of ln(p50 / the cell's median)), Pearson r ${r(steal)} with the stolen time, ${r(other)} with the other processes`;
 }
 
+/**
+ * The cores' round trip over a run's repetitions (src/host/core-link-probe.ts), discarded ones
+ * included, and how many were discarded for it; null for tables from before it was read.
+ */
+async function coreLinkText(name: string): Promise<string | null> {
+  const reps = await readResultTable(path.join(dir, name), 'latency_repetitions');
+  const links = reps.map((r: Row) => r.host_core_link_ns).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y);
+  if (links.length === 0) return null;
+  const forLink = reps.filter((r: Row) => Array.isArray(r.discard_reasons) && (r.discard_reasons as string[]).some((m) => /round trip between two cores/.test(m))).length;
+  return `median ${median(links).toFixed(0)} ns (lower quartile ${quantileSorted(links, 0.25).toFixed(0)}, max ${links.at(-1)!.toFixed(0)}) over ${links.length} repetitions, ${forLink} discarded for it`;
+}
+
 /** How many cells the round adjustment moved, and how far. */
 function adjusted(rows: Row[]): string {
   const factors = rows.map((r) => r.round_adjustment).filter((f) => f !== null && f !== undefined).map(Number);
@@ -382,6 +394,8 @@ async function summarize(): Promise<void> {
   for (const line of rerunLines(a, b)) say(line);
   say(`- The device's spread between repetitions (src/stats/moderated-spread.ts, over all cells, as a standard deviation): A ${deviceSpreadText(a)}, B ${deviceSpreadText(b)}.`);
   say(`- Host readings of each run's clean repetitions (what the host-noise rules judge, docs/TIMING.md "Host noise"). A: ${await hostReadingText('a')}. B: ${await hostReadingText('b')}.`);
+  const links = await Promise.all(['a', 'b', 'c'].map(coreLinkText));
+  if (links.some((l) => l !== null)) say(`- The cores' round trip (src/host/core-link-probe.ts; a repetition above 2× the device's lower quartile so far is discarded): A ${links[0] ?? '-'}; B ${links[1] ?? '-'}; C ${links[2] ?? '-'}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));

@@ -23,8 +23,9 @@ import { discoverPowerSampler } from '../latency/power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
-import { isDisturbed, startReading } from '../host/host-noise.js';
+import { coreLinkDisturbance, coreLinkReference, isDisturbed, startReading } from '../host/host-noise.js';
 import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
+import { readCoreLinkNs, slowerLink } from '../host/core-link-probe.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
 import { priorFor } from '../latency/cell-interval.js';
 import { cellSpreads } from '../latency/device-spreads.js';
@@ -141,7 +142,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', ...key, 'r0'));
         const reps = await readRepetitions(repDir);
         // The device's other cells' repetitions as they stand: the spread a cell's interval is widened to.
-        const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, cellSpreads(await readDeviceRepetitions(outDir, req.device)));
+        const deviceReps = await readDeviceRepetitions(outDir, req.device);
+        const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, cellSpreads(deviceReps));
         const runtime = deviceRuntime(req);
         const base = {
           model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), provider: providerColumn(req),
@@ -172,7 +174,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const reading = await startReading({ rootPid: process.pid, host: deps.host });
           // The host's speed just before and just after, by work that does not touch the system under
           // test: in the repetition's own process when it has one, else on this thread.
-          const { measurement: measured, speed } = base.isolation === 'process' && runtime.kind === 'in-process'
+          const { measurement: measured, speed, coreLinkNs } = base.isolation === 'process' && runtime.kind === 'in-process'
             ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, (detail) => {
               heartbeat();
               if (detail === 'timed-runs') reading.markTimedRuns();
@@ -183,10 +185,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
             }));
           const host = await reading.stop();
           const { noise } = req.timing;
-          const disturbances = noise.discard ? isDisturbed(host, noise) : [];
+          // The cores' round trip is judged against the device's own readings so far, this one included.
+          const linkReference = coreLinkReference([...deviceReps.map((r) => r.host_core_link_ns ?? NaN), coreLinkNs ?? NaN]);
+          const slowLink = base.provider === 'cpu' ? coreLinkDisturbance(coreLinkNs, linkReference, noise) : null;
+          const disturbances = noise.discard ? [...isDisturbed(host, noise), ...(slowLink ? [slowLink] : [])] : [];
           const rep = repetitionRecord(
             { model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
-            measured, host, speed, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
+            measured, host, { ...speed, coreLinkNs }, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
           );
           if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
           await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
@@ -209,11 +214,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
-/** A cell measured on this thread (or by a runtime that times itself), the host's speed read on this thread around it. */
+/** A cell measured on this thread (or by a runtime that times itself), the host's speed and cores' round trip read on this thread around it. */
 async function measureHere(measure: () => Promise<CellMeasurement>): Promise<IsolatedCellResult> {
   const before = readHostSpeed();
+  const linkBefore = await readCoreLinkNs();
   const measurement = await measure();
-  return { measurement, speed: fastestReading([before, readHostSpeed()]) };
+  const linkAfter = await readCoreLinkNs();
+  return { measurement, speed: fastestReading([before, readHostSpeed()]), coreLinkNs: slowerLink(linkBefore, linkAfter) };
 }
 
 export interface LatencyRepetitionRequest extends DeviceCellRequest {

@@ -6,6 +6,7 @@ import { queryGpuClocks, type GpuClocks } from './gpu-query.js';
 import type { HostFacts } from './probe-host.js';
 import { busyTicks, parseLoadAverage, parseProcStat, processTreeTimes, readAllProcessTimes, totalTicks, type ProcessTreeTimes, type SystemCpuTimes } from './proc-stat.js';
 import { parseTegrastatsClocks, type TegrastatsClocks } from './tegrastats.js';
+import { quantileSorted } from '../stats/quantiles.js';
 
 /**
  * What else the host did while a timing ran (issue 18 item 5): read around each latency
@@ -251,7 +252,12 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
  * - a GPU throttled by heat or by the board (thermal, hardware slowdown, power brake): clocks
  *   the runs did not choose. The software power cap and idle reasons are left out: a GPU under
  *   full load sits at its power cap by design;
- * - temperatures: not checked by default (limits differ per chip; throttling shows above).
+ * - temperatures: not checked by default (limits differ per chip; throttling shows above);
+ * - the round trip between two cores (core-link-probe.ts) above 2× the device's lower quartile of
+ *   it, on a CPU device: the hypervisor has moved our vCPUs where they work together more slowly. On the Zen 4 EPYC VM where it was found, the two states read
+ *   140–230 ns and 380–600 ns, so 2× the lower quartile falls between them; on a host whose round
+ *   trip never moves, nothing comes near it. Relative to the device's own readings, because the
+ *   round trip differs from CPU to CPU.
  */
 export interface NoiseThresholds {
   maxStealFraction: number;
@@ -259,6 +265,8 @@ export interface NoiseThresholds {
   gpuThrottleReasons: string[];
   /** Any thermal zone, GPU or Jetson sensor above this at the end; null: not checked. */
   maxTemperatureC: number | null;
+  /** A repetition's core round trip above this many times the device's lower quartile of it; null: not checked. */
+  maxCoreLinkFactor: number | null;
 }
 
 export const DEFAULT_NOISE_THRESHOLDS: NoiseThresholds = {
@@ -266,9 +274,10 @@ export const DEFAULT_NOISE_THRESHOLDS: NoiseThresholds = {
   maxOtherCores: 0.10,
   gpuThrottleReasons: ['hw_slowdown', 'sw_thermal_slowdown', 'hw_thermal_slowdown', 'hw_power_brake_slowdown'],
   maxTemperatureC: null,
+  maxCoreLinkFactor: 2,
 };
 
-export type DisturbanceKind = 'steal' | 'other-processes' | 'gpu-throttle' | 'temperature';
+export type DisturbanceKind = 'steal' | 'other-processes' | 'gpu-throttle' | 'temperature' | 'core-link';
 
 export interface Disturbance {
   kind: DisturbanceKind;
@@ -305,4 +314,30 @@ export function isDisturbed(reading: HostNoiseReading, thresholds: NoiseThreshol
     if (hot.length) reasons.push({ kind: 'temperature', message: `above ${limit} °C: ${hot.map((t) => `${t.name} ${t.c} °C`).join(', ')}` });
   }
   return reasons;
+}
+
+/** Readings the device needs before its core round trip is judged: a quartile of fewer says little. */
+export const CORE_LINK_MIN_READINGS = 4;
+
+/**
+ * The device's usual core round trip so far: the lower quartile of its repetitions' readings (the
+ * one being judged included), so that a host that spends most of its time in the slow state is
+ * judged against that state, and nothing is discarded for it; null below CORE_LINK_MIN_READINGS.
+ */
+export function coreLinkReference(readings: readonly number[]): number | null {
+  const ok = readings.filter((v) => Number.isFinite(v) && v > 0).sort((a, b) => a - b);
+  return ok.length < CORE_LINK_MIN_READINGS ? null : quantileSorted(ok, 0.25);
+}
+
+/**
+ * Whether a repetition ran while its cores were linked more slowly than usual: its round trip
+ * (core-link-probe.ts, the slower of the readings before and after it) above maxCoreLinkFactor ×
+ * the device's reference. One-thread cells are judged too: on the VM where this was found they
+ * moved with it as well, less (`npm run bench:core-link`, docs/BENCHMARKS.md).
+ */
+export function coreLinkDisturbance(ns: number | null, reference: number | null, thresholds: Pick<NoiseThresholds, 'maxCoreLinkFactor'>): Disturbance | null {
+  const factor = thresholds.maxCoreLinkFactor;
+  if (factor === null || ns === null || reference === null) return null;
+  if (ns <= factor * reference) return null;
+  return { kind: 'core-link', message: `a round trip between two cores took ${ns.toFixed(0)} ns, above ${factor}× the device's usual ${reference.toFixed(0)} ns (the hypervisor moved the vCPUs)` };
 }

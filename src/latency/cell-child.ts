@@ -7,18 +7,22 @@ import { serveChildJob } from '../process/child-job.js';
 import { discoverPowerSampler } from './power/discover.js';
 import { providerColumn } from '../runtime/registry.js';
 import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
+import { readCoreLinkNs, slowerLink } from '../host/core-link-probe.js';
 import type { CellProgress, IsolatedCellRequest, IsolatedCellResult } from './cell-process.js';
 import { measureCell } from './measure-cell.js';
 
 serveChildJob<IsolatedCellRequest, IsolatedCellResult, CellProgress>(async (req, progress) => {
-  // The host's speed in this process, before the model is loaded and after its timed runs: the
-  // worker's own thread is busier (the workflow's tasks) than this one, which runs nothing else.
+  // The host's speed and its cores' round trip in this process, before the model is loaded and
+  // after its timed runs: the worker's own thread is busier (the workflow's tasks) than this one,
+  // which runs nothing else.
   const before = readHostSpeed();
+  const linkBefore = await readCoreLinkNs();
   const shard = await readShard(req.shardFile, req.crop);
   const measurement = await measureCell({
     model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
     provider: req.provider, threads: req.threads, session: req.session, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
     power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: () => progress(), onTimedRuns: () => progress('timed-runs'),
   });
-  return { measurement, speed: fastestReading([before, readHostSpeed()]) };
+  const linkAfter = await readCoreLinkNs();
+  return { measurement, speed: fastestReading([before, readHostSpeed()]), coreLinkNs: slowerLink(linkBefore, linkAfter) };
 });

@@ -21,10 +21,15 @@ export interface IsolatedCellRequest extends DeviceRuntime {
 /** What the cell's process says as it goes: a beat (undefined), or that its timed runs start now. */
 export type CellProgress = 'timed-runs';
 
-/** The cell's timings, and the host's speed read in the same process just before and just after them (src/host/speed-probe.ts). */
+/**
+ * The cell's timings, and the host read in the same process just before and just after them: its
+ * speed (src/host/speed-probe.ts) and its cores' round trip (src/host/core-link-probe.ts).
+ */
 export interface IsolatedCellResult {
   measurement: CellMeasurement;
   speed: SpeedProbeReading;
+  /** The slower of the two readings, ns; null where it cannot be read (one CPU). */
+  coreLinkNs: number | null;
 }
 
 /**

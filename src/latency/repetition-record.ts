@@ -28,7 +28,7 @@ export interface RepetitionIdentity {
 }
 
 export function repetitionRecord(
-  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, speed: SpeedProbeReading, disturbances: readonly Disturbance[],
+  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, speed: SpeedProbeReading & { coreLinkNs: number | null }, disturbances: readonly Disturbance[],
   seconds: number, stability: StabilitySettings,
 ): RepetitionRecord {
   const { samples_ms, ...measurement } = measured;
@@ -68,6 +68,7 @@ export function repetitionRecord(
     host_notes: reading.notes,
     host_probe_compute_ms: speed.computeMs,
     host_probe_memory_ms: speed.memoryMs,
+    host_core_link_ns: speed.coreLinkNs,
     samples_ms,
     measurement,
   };

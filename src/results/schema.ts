@@ -107,6 +107,8 @@ export const STUDY_TABLES = {
     host_probe_compute_ms: optional('float64'), host_probe_memory_ms: optional('float64'),
     // The CPU figures over the timed runs alone (host-noise.ts markTimedRuns); absent before they were read.
     timed_steal_fraction: optional('float64'), timed_other_cores: optional('float64'),
+    // The round trip between two cores beside the repetition (src/host/core-link-probe.ts); absent before it was read.
+    host_core_link_ns: optional('float64'),
   },
   latency_samples: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64',

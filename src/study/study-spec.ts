@@ -123,6 +123,8 @@ const TimingSchema = z.object({
     maxOtherCores: z.number().nonnegative().default(0.10),
     gpuThrottleReasons: z.array(z.string()).default(['hw_slowdown', 'sw_thermal_slowdown', 'hw_thermal_slowdown', 'hw_power_brake_slowdown']),
     maxTemperatureC: z.number().nullable().default(null),
+    maxCoreLinkFactor: z.number().positive().nullable().default(2)
+      .describe('discard a repetition on a CPU device whose round trip between two cores exceeds this many times the device\'s lower quartile of it (src/host/core-link-probe.ts); null: not checked'),
   }).strict().prefault({}).describe('when a repetition counts as disturbed by the host (src/host/host-noise.ts)'),
   stability: z.object({
     driftAlpha: z.number().positive().default(0.01),

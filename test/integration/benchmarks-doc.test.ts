@@ -1,6 +1,6 @@
 /**
  * docs/BENCHMARKS.md quotes `npm run bench:repetitions`'s summaries of the committed tables and
- * `npm run bench:serving`'s, `npm run bench:idle`'s and `npm run bench:offline`'s of their committed results files: each is regenerated here and must
+ * `npm run bench:serving`'s, `npm run bench:idle`'s, `npm run bench:offline`'s and `npm run bench:core-link`'s of their committed results files: each is regenerated here and must
  * appear in the document line for line, so a figure edited by hand, or data changed without the
  * document, fail.
  */
@@ -26,6 +26,7 @@ const QUOTED = [
   { bench: 'serving', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/serving-[\w-]+\.json/, quotes: 3, lines: 0 },
   { bench: 'idle', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/idle-gap-[\w-]+\.json/, quotes: 1, lines: 9 },
   { bench: 'offline', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/offline-[\w-]+\.json/, quotes: 1, lines: 20 },
+  { bench: 'core-link', source: 'its committed results file', option: '--file', data: /docs\/benchmarks\/core-link-[\w-]+\.json/, quotes: 1, lines: 6 },
 ];
 
 for (const q of QUOTED) {

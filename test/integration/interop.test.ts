@@ -179,6 +179,8 @@ test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly 
   for (const r of want.latency_repetitions as Array<Record<string, unknown>>) {
     assert.ok(Number(r.host_probe_compute_ms) > 0 && Number(r.host_probe_memory_ms) > 0, `speed probe: ${r.host_probe_compute_ms}, ${r.host_probe_memory_ms}`);
     assert.ok(typeof r.timed_other_cores === 'number' && typeof r.timed_steal_fraction === 'number', `timed runs' CPU: ${r.timed_other_cores}`);
+    // The cores' round trip, read in the same process (null only on a one-CPU host).
+    if (os.availableParallelism() > 1) assert.ok(Number(r.host_core_link_ns) > 10 && Number(r.host_core_link_ns) < 100_000, `core round trip: ${r.host_core_link_ns} ns`);
   }
   await checkWithDuckdb(out, want);
   await checkWithPyarrow(out, want);
