@@ -206,16 +206,36 @@ async function hostReadingText(name: string): Promise<string> {
     `the repetitions' p50s spread ±${pct(rms)} about their cells' medians (root mean square of ln(p50 / the cell's median)), Pearson r ${r(steal)} with the stolen time, ${r(other)} with the other processes`;
 }
 
+/** The spread of repetition p50s about their cells' medians: root mean square of ln(p50 / the cell's median). */
+function spreadAboutCells(reps: Row[]): number {
+  const centre = new Map<string, number>();
+  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
+  const dev = reps.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!);
+  return Math.sqrt(dev.reduce((s, d) => s + d * d, 0) / dev.length);
+}
+
 /**
  * The cores' round trip over a run's repetitions (src/host/core-link-probe.ts), discarded ones
- * included, and how many were discarded for it; null for tables from before it was read.
+ * included, and what discarding for it did: how many it discarded, how much slower those
+ * repetitions ran than their cells' kept ones, and the kept repetitions' spread with and without
+ * them (the same run's repetitions, so the host is the same); null for tables from before it was read.
  */
 async function coreLinkText(name: string): Promise<string | null> {
   const reps = await readResultTable(path.join(dir, name), 'latency_repetitions');
   const links = reps.map((r: Row) => r.host_core_link_ns).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y);
   if (links.length === 0) return null;
-  const forLink = reps.filter((r: Row) => Array.isArray(r.discard_reasons) && (r.discard_reasons as string[]).some((m) => /round trip between two cores/.test(m))).length;
-  return `median ${median(links).toFixed(0)} ns (lower quartile ${quantileSorted(links, 0.25).toFixed(0)}, max ${links.at(-1)!.toFixed(0)}) over ${links.length} repetitions, ${forLink} discarded for it`;
+  const reasons = (r: Row) => (Array.isArray(r.discard_reasons) ? r.discard_reasons as string[] : []);
+  const isLink = (m: string) => /round trip between two cores/.test(m);
+  const forLink = reps.filter((r: Row) => reasons(r).some(isLink)).length;
+  const kept = reps.filter((r: Row) => r.discarded !== true);
+  // Discarded for the round trip and nothing else: what the rule alone left out.
+  const linkOnly = reps.filter((r: Row) => r.discarded === true && reasons(r).length > 0 && reasons(r).every(isLink));
+  const keptMedian = new Map<string, number>();
+  for (const k of new Set(kept.map(key))) keptMedian.set(k, median(kept.filter((r) => key(r) === k).map((r) => Number(r.p50_ms))));
+  const slower = linkOnly.filter((r) => keptMedian.has(key(r))).map((r) => Math.log(Number(r.p50_ms) / keptMedian.get(key(r))!));
+  const effect = slower.length ? ` a median ${pct(Math.exp(median(slower)) - 1)} slower than their cells' kept ones` : '';
+  return `median ${median(links).toFixed(0)} ns (lower quartile ${quantileSorted(links, 0.25).toFixed(0)}, max ${links.at(-1)!.toFixed(0)}) over ${links.length} repetitions, ${forLink} discarded for it; ` +
+    `the ${linkOnly.length} discarded for it alone ran${effect}; the kept ones spread ±${pct(spreadAboutCells(kept))}, ±${pct(spreadAboutCells([...kept, ...linkOnly]))} with those put back`;
 }
 
 /** How many cells the round adjustment moved, and how far. */
