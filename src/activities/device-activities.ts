@@ -24,6 +24,7 @@ import { cellPath, readCell, writeCell } from '../results/cells.js';
 import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
 import { coreLinkDisturbance, coreLinkReference, isDisturbed, startReading } from '../host/host-noise.js';
+import { newlyDisturbedByCoreLink } from '../latency/core-link-judgement.js';
 import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
 import { readCoreLinkNs, slowerLink } from '../host/core-link-probe.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
@@ -140,9 +141,20 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const done = await readCell<LatencyCell>(file);
         if (done) return outcomeOf(done, true);
         const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', ...key, 'r0'));
-        const reps = await readRepetitions(repDir);
         // The device's other cells' repetitions as they stand: the spread a cell's interval is widened to.
         const deviceReps = await readDeviceRepetitions(outDir, req.device);
+        const { noise } = req.timing;
+        const judgesLink = noise.discard && providerColumn(req) === 'cpu';
+        const linkReadings = deviceReps.map((r) => r.host_core_link_ns ?? NaN);
+        // This cell's kept repetitions judged again by the cores' round trip as the device's reference now stands (core-link-judgement.ts).
+        const reps = await readRepetitions(repDir);
+        if (judgesLink) {
+          for (const r of newlyDisturbedByCoreLink(reps, coreLinkReference(linkReadings), noise)) {
+            Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${r.repetition} discarded on a second look: ${r.discard_reasons.at(-1)}`);
+            await writeCell(path.join(repDir, `r${r.repetition}.json`), r);
+            reps[reps.findIndex((x) => x.repetition === r.repetition)] = r;
+          }
+        }
         const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, cellSpreads(deviceReps));
         const runtime = deviceRuntime(req);
         const base = {
@@ -184,10 +196,8 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
               power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(), onTimedRuns: () => reading.markTimedRuns(),
             }));
           const host = await reading.stop();
-          const { noise } = req.timing;
           // The cores' round trip is judged against the device's own readings so far, this one included.
-          const linkReference = coreLinkReference([...deviceReps.map((r) => r.host_core_link_ns ?? NaN), coreLinkNs ?? NaN]);
-          const slowLink = base.provider === 'cpu' ? coreLinkDisturbance(coreLinkNs, linkReference, noise) : null;
+          const slowLink = judgesLink ? coreLinkDisturbance(coreLinkNs, coreLinkReference([...linkReadings, coreLinkNs ?? NaN]), noise) : null;
           const disturbances = noise.discard ? [...isDisturbed(host, noise), ...(slowLink ? [slowLink] : [])] : [];
           const rep = repetitionRecord(
             { model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },

@@ -179,8 +179,13 @@ test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly 
   for (const r of want.latency_repetitions as Array<Record<string, unknown>>) {
     assert.ok(Number(r.host_probe_compute_ms) > 0 && Number(r.host_probe_memory_ms) > 0, `speed probe: ${r.host_probe_compute_ms}, ${r.host_probe_memory_ms}`);
     assert.ok(typeof r.timed_other_cores === 'number' && typeof r.timed_steal_fraction === 'number', `timed runs' CPU: ${r.timed_other_cores}`);
-    // The cores' round trip, read in the same process (null only on a one-CPU host).
-    if (os.availableParallelism() > 1) assert.ok(Number(r.host_core_link_ns) > 10 && Number(r.host_core_link_ns) < 100_000, `core round trip: ${r.host_core_link_ns} ns`);
+  }
+  // The cores' round trip, read in the same process: a sane figure where read (null on a one-CPU
+  // host, or where both cores were busy elsewhere and the other thread never answered).
+  const links = (want.latency_repetitions as Array<Record<string, unknown>>).map((r) => r.host_core_link_ns);
+  if (os.availableParallelism() > 1) {
+    const read = links.filter((v): v is number => typeof v === 'number');
+    assert.ok(read.length > 0 && read.every((ns) => ns > 10 && ns < 100_000) && links.every((v) => v === null || typeof v === 'number'), `core round trips: ${links.join(', ')}`);
   }
   await checkWithDuckdb(out, want);
   await checkWithPyarrow(out, want);

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { createDeviceActivities, type DatasetRef, type DeviceActivities } from '../../src/activities/index.js';
+import { createDeviceActivities, type DatasetRef, type DeviceActivities, type LatencyRepetitionOutcome } from '../../src/activities/index.js';
 import { DeviceLock } from '../../src/host/device-lock.js';
 import { probeHost } from '../../src/host/probe-host.js';
 import { resolveModel, TORCHVISION_PREPROCESSING, type ResolvedModel } from '../../src/study/catalog.js';
@@ -11,7 +11,8 @@ import { prepareDataset } from '../../src/prepare/prepare.js';
 import { kitImages } from '../../src/prepare/kit.js';
 import { buildModel } from '../../src/onnx/build-model.js';
 import { cellPath, readCell } from '../../src/results/cells.js';
-import type { LatencyCell } from '../../src/results/cell-types.js';
+import type { LatencyCell, RepetitionCell } from '../../src/results/cell-types.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { locationOf } from '../../src/results/location.js';
 import { timingSpec } from '../../src/study/study-spec.js';
 import { KIT, ROOT } from '../helpers/cli.js';
@@ -119,4 +120,35 @@ test('runtime trtexec: the cell is timed by TensorRT\'s tool and its provider co
   } finally {
     process.env.PATH = savedPath;
   }
+});
+
+test('a repetition kept before the device\'s round-trip reference settled is discarded on a second look, and the cell measures another', async () => {
+  const model = await resolveModel('squeezenet1.1_zoo-weights_opset13', KIT);
+  // Other test files run beside this one: only the cores' round trip may discard here.
+  const linkTiming = timingSpec({
+    warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3, minRepetitions: 2, maxRepetitions: 2,
+    noise: { maxStealFraction: 1, maxOtherCores: 100, maxCoreLinkFactor: 2 },
+  });
+  const outDir = path.join(work, 'out-link');
+  const req = { device: 'cpu-link', outDir, model, dataset, runtime: 'onnxruntime' as const, provider: 'cpu' as const, threads: 1, batchSize: 1, timing: linkTiming };
+  const first: LatencyRepetitionOutcome = await new MockActivityEnvironment().run(activities.measureLatencyRepetition, { ...req, round: 0 });
+  assert.equal(first.done, false);
+  const repDir = path.dirname(cellPath(outDir, 'latency_repetitions', 'cpu-link', model.id, 'b1', 'r0'));
+  const r0 = JSON.parse(await readFile(path.join(repDir, 'r0.json'), 'utf8')) as RepetitionCell;
+  assert.equal(r0.discarded, false);
+  // As if r0 had been read in a slow state while the device had too few readings to judge it, and
+  // the device's other cells had since read 1000 ns: the reference is now 1000 ns, r0 is 50× it.
+  await writeFile(path.join(repDir, 'r0.json'), JSON.stringify({ ...r0, host_core_link_ns: 50_000 }));
+  for (let k = 0; k < 6; k++) {
+    const file = cellPath(outDir, 'latency_repetitions', 'cpu-link', `other-${k}`, 'b1', 'r0');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify({ ...r0, model_id: `other-${k}`, host_core_link_ns: 1000 }));
+  }
+  const cell = await measureLatencyCell(activities, req);
+  const again = JSON.parse(await readFile(path.join(repDir, 'r0.json'), 'utf8')) as RepetitionCell;
+  assert.equal(again.discarded, true);
+  assert.match(again.discard_reasons.join('; '), /round trip between two cores took 50000 ns, above 2× the device's usual 1000 ns/);
+  // The cell did not count it: two clean repetitions besides it.
+  assert.equal(cell.repetitions, 2);
+  assert.ok(cell.repetitions_discarded! >= 1, `discarded ${cell.repetitions_discarded}`);
 });

@@ -13,8 +13,12 @@ import { CORE_LINK_MIN_READINGS, coreLinkDisturbance, coreLinkReference, DEFAULT
 import { ROOT } from '../helpers/cli.js';
 
 test('on two or more CPUs the round trip reads between 10 ns and 100 µs: a cache line, not a scheduler quantum', { skip: os.availableParallelism() < 2 && 'one CPU' }, async () => {
-  const ns = await readCoreLinkNs();
-  assert.ok(ns !== null && ns > 10 && ns < 100_000, `round trip ${ns} ns`);
+  // With both cores busy elsewhere the other thread does not answer and the probe says null (it
+  // does not guess): so a few tries, of which at least one must read, and every reading must be sane.
+  const readings: (number | null)[] = [];
+  for (let i = 0; i < 5 && !readings.some((r) => r !== null); i++) readings.push(await readCoreLinkNs());
+  const read = readings.filter((r): r is number => r !== null);
+  assert.ok(read.length > 0 && read.every((ns) => ns > 10 && ns < 100_000), `round trips ${readings.join(', ')} ns`);
 });
 
 test('held to one CPU (taskset), the probe reads null instead of timing two threads taking turns', { skip: os.availableParallelism() < 2 && 'one CPU' }, async () => {
