@@ -1,9 +1,10 @@
 /**
  * How long a cache line takes to travel between two of the host's cores and back, read beside
  * every latency repetition (issue 18 item 5). On a 2-vCPU VM the hypervisor decides where our two
- * vCPUs run, and it moves them: on one Zen 4 EPYC VM the round trip read about 120–150 ns for tens
- * of seconds, then about 350–400 ns, then back, and a two-thread SqueezeNet 1.1 b1 ran 1.45× as
- * long in the second state (ResNet-50 b1 1.13×; one thread 1.06× and 1.09×), while the hypervisor's
+ * vCPUs run, and it moves them: on one Zen 4 EPYC VM the round trip read about 115–150 ns for tens
+ * of seconds, then about 330–400 ns, then back, and a two-thread SqueezeNet 1.1 b1 ran 1.45× and
+ * 1.48× as long in the second state in two runs (ResNet-50 b1 1.13× and 1.07×; one thread 1.02× to
+ * 1.09×), while the hypervisor's
  * steal time stayed near 0 and the single-thread speed probe (speed-probe.ts) hardly moved
  * (`npm run bench:core-link`, docs/BENCHMARKS.md). So this reading sees what the others miss on
  * such a host. The likely cause is the two vCPUs landing on cores that share a last-level cache or

@@ -254,8 +254,9 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
  *   full load sits at its power cap by design;
  * - temperatures: not checked by default (limits differ per chip; throttling shows above);
  * - the round trip between two cores (core-link-probe.ts) above 2× the device's lower quartile of
- *   it, on a CPU device: the hypervisor has moved our vCPUs where they work together more slowly. On the Zen 4 EPYC VM where it was found, the two states read
- *   140–230 ns and 380–600 ns, so 2× the lower quartile falls between them; on a host whose round
+ *   it, on a CPU device: the hypervisor has moved our vCPUs where they work together more slowly.
+ *   On the Zen 4 EPYC VM where it was found, the two states read about 115–150 ns and 330–400 ns
+ *   (`npm run bench:core-link`), so 2× the lower quartile falls between them; on a host whose round
  *   trip never moves, nothing comes near it. Relative to the device's own readings, because the
  *   round trip differs from CPU to CPU.
  */
