@@ -21,6 +21,7 @@ import { openClassifier } from '../src/runtime/classifier.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
 import { resolveModel } from '../src/study/catalog.js';
 import { median, quantileSorted } from '../src/stats/quantiles.js';
+import { pearson } from '../src/stats/correlation.js';
 
 interface Window { p50Ms: number; runs: number; linkNs: number | null }
 interface Series { model: string; batch: number; threads: number; windows: Window[] }
@@ -75,18 +76,6 @@ async function measure(): Promise<Results> {
   const cpu = parseCpuInfo(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''));
   const family = cpu.family !== null ? `, CPUID family ${cpu.family} model ${cpu.modelNumber}` : '';
   return { cpu: `${cpu.model}${family}`, cores: os.availableParallelism(), started, seconds, series };
-}
-
-function pearson(x: number[], y: number[]): number {
-  const mx = x.reduce((a, v) => a + v, 0) / x.length;
-  const my = y.reduce((a, v) => a + v, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
 }
 
 function summary(r: Results, file: string): string {

@@ -49,6 +49,7 @@ import type { LatencyCell, RepetitionCell } from '../src/results/cell-types.js';
 import { describeHostMove, flagHostMoves, hostMove, hostMoved } from '../src/latency/host-move.js';
 import { DEFAULT_STABILITY_SETTINGS } from '../src/latency/stability.js';
 import { quantileSorted } from '../src/stats/quantiles.js';
+import { pearson } from '../src/stats/correlation.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: {
@@ -120,6 +121,15 @@ async function measure(): Promise<void> {
 const key = (r: { model_id?: unknown; batch_size?: unknown }) => `${r.model_id} b${r.batch_size}`;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Each repetition's ln(p50 / its cell's median repetition p50). */
+function deviationsFromCells(reps: Row[]): number[] {
+  const centre = new Map<string, number>();
+  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
+  return reps.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!);
+}
+
+const rootMeanSquare = (xs: number[]) => Math.sqrt(xs.reduce((s, d) => s + d * d, 0) / xs.length);
 const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
 
 interface RoundReading {
@@ -145,16 +155,6 @@ async function roundReadings(name: string): Promise<RoundReading[]> {
 }
 
 const roundEffects = async (name: string) => (await roundReadings(name)).map((r) => `${(r.effect * 100).toFixed(1)} (${r.cells})`).join(', ');
-
-function pearson(xs: number[], ys: number[]): number {
-  const mx = xs.reduce((a, v) => a + v, 0) / xs.length;
-  const my = ys.reduce((a, v) => a + v, 0) / ys.length;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  xs.forEach((x, i) => { sxy += (x - mx) * (ys[i]! - my); sxx += (x - mx) ** 2; syy += (ys[i]! - my) ** 2; });
-  return sxy / Math.sqrt(sxx * syy);
-}
 
 /**
  * Does the speed probe (src/host/speed-probe.ts) see what moves the cells? Within each run, each
@@ -193,13 +193,11 @@ async function probeLines(rows: CompareRow[]): Promise<string[]> {
  */
 async function hostReadingText(name: string): Promise<string> {
   const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
-  const centre = new Map<string, number>();
-  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
-  const dev = reps.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!);
+  const dev = deviationsFromCells(reps);
   const steal = reps.map((r) => Number(r.steal_fraction));
   const other = reps.map((r) => Number(r.other_cores));
   const p90 = (xs: number[]) => quantileSorted([...xs].sort((x, y) => x - y), 0.9);
-  const rms = Math.sqrt(dev.reduce((s, d) => s + d * d, 0) / dev.length);
+  const rms = rootMeanSquare(dev);
   const r = (xs: number[]) => { const v = pearson(dev, xs); return Number.isFinite(v) ? v.toFixed(2) : '- (a constant reading)'; };
   return `the hypervisor took a median ${(median(steal) * 100).toFixed(2)}% of the CPU time (90th percentile ${(p90(steal) * 100).toFixed(2)}%), ` +
     `other processes used a median ${median(other).toFixed(3)} cores (90th percentile ${p90(other).toFixed(3)}); ` +
@@ -207,12 +205,7 @@ async function hostReadingText(name: string): Promise<string> {
 }
 
 /** The spread of repetition p50s about their cells' medians: root mean square of ln(p50 / the cell's median). */
-function spreadAboutCells(reps: Row[]): number {
-  const centre = new Map<string, number>();
-  for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
-  const dev = reps.map((r) => Math.log(Number(r.p50_ms)) - centre.get(key(r))!);
-  return Math.sqrt(dev.reduce((s, d) => s + d * d, 0) / dev.length);
-}
+const spreadAboutCells = (reps: Row[]) => rootMeanSquare(deviationsFromCells(reps));
 
 /**
  * The cores' round trip over a run's repetitions (src/host/core-link-probe.ts), discarded ones

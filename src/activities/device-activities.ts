@@ -25,8 +25,7 @@ import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
 import { coreLinkDisturbance, coreLinkReference, isDisturbed, startReading } from '../host/host-noise.js';
 import { newlyDisturbedByCoreLink } from '../latency/core-link-judgement.js';
-import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
-import { readCoreLinkNs, slowerLink } from '../host/core-link-probe.js';
+import { withHostProbes } from '../latency/host-probes-around.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
 import { priorFor } from '../latency/cell-interval.js';
 import { cellSpreads } from '../latency/device-spreads.js';
@@ -147,14 +146,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         const judgesLink = noise.discard && providerColumn(req) === 'cpu';
         const linkReadings = deviceReps.map((r) => r.host_core_link_ns ?? NaN);
         // This cell's kept repetitions judged again by the cores' round trip as the device's reference now stands (core-link-judgement.ts).
-        const reps = await readRepetitions(repDir);
-        if (judgesLink) {
-          for (const r of newlyDisturbedByCoreLink(reps, coreLinkReference(linkReadings), noise)) {
-            Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${r.repetition} discarded on a second look: ${r.discard_reasons.at(-1)}`);
-            await writeCell(path.join(repDir, `r${r.repetition}.json`), r);
-            reps[reps.findIndex((x) => x.repetition === r.repetition)] = r;
-          }
+        const onDisk = await readRepetitions(repDir);
+        const rejudged = judgesLink ? newlyDisturbedByCoreLink(onDisk, coreLinkReference(linkReadings), noise) : [];
+        for (const r of rejudged) {
+          Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${r.repetition} discarded on a second look: ${r.discard_reasons.at(-1)}`);
+          await writeCell(path.join(repDir, `r${r.repetition}.json`), r);
         }
+        const reps = onDisk.map((r) => rejudged.find((x) => x.repetition === r.repetition) ?? r);
         const prior = priorFor({ model_id: req.model.id, batch_size: req.batchSize, variant: req.variant ?? null }, cellSpreads(deviceReps));
         const runtime = deviceRuntime(req);
         const base = {
@@ -226,11 +224,8 @@ export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
 /** A cell measured on this thread (or by a runtime that times itself), the host's speed and cores' round trip read on this thread around it. */
 async function measureHere(measure: () => Promise<CellMeasurement>): Promise<IsolatedCellResult> {
-  const before = readHostSpeed();
-  const linkBefore = await readCoreLinkNs();
-  const measurement = await measure();
-  const linkAfter = await readCoreLinkNs();
-  return { measurement, speed: fastestReading([before, readHostSpeed()]), coreLinkNs: slowerLink(linkBefore, linkAfter) };
+  const { result: measurement, speed, coreLinkNs } = await withHostProbes(measure);
+  return { measurement, speed, coreLinkNs };
 }
 
 export interface LatencyRepetitionRequest extends DeviceCellRequest {

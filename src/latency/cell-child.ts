@@ -6,8 +6,7 @@ import { readShard } from '../prepare/arrow-shards.js';
 import { serveChildJob } from '../process/child-job.js';
 import { discoverPowerSampler } from './power/discover.js';
 import { providerColumn } from '../runtime/registry.js';
-import { fastestReading, readHostSpeed } from '../host/speed-probe.js';
-import { readCoreLinkNs, slowerLink } from '../host/core-link-probe.js';
+import { withHostProbes } from './host-probes-around.js';
 import type { CellProgress, IsolatedCellRequest, IsolatedCellResult } from './cell-process.js';
 import { measureCell } from './measure-cell.js';
 
@@ -15,14 +14,13 @@ serveChildJob<IsolatedCellRequest, IsolatedCellResult, CellProgress>(async (req,
   // The host's speed and its cores' round trip in this process, before the model is loaded and
   // after its timed runs: the worker's own thread is busier (the workflow's tasks) than this one,
   // which runs nothing else.
-  const before = readHostSpeed();
-  const linkBefore = await readCoreLinkNs();
-  const shard = await readShard(req.shardFile, req.crop);
-  const measurement = await measureCell({
-    model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
-    provider: req.provider, threads: req.threads, session: req.session, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
-    power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: () => progress(), onTimedRuns: () => progress('timed-runs'),
+  const { result: measurement, speed, coreLinkNs } = await withHostProbes(async () => {
+    const shard = await readShard(req.shardFile, req.crop);
+    return measureCell({
+      model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
+      provider: req.provider, threads: req.threads, session: req.session, crops: { pixels: shard.pixels, n: shard.ids.length, crop: shard.crop },
+      power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: () => progress(), onTimedRuns: () => progress('timed-runs'),
+    });
   });
-  const linkAfter = await readCoreLinkNs();
-  return { measurement, speed: fastestReading([before, readHostSpeed()]), coreLinkNs: slowerLink(linkBefore, linkAfter) };
+  return { measurement, speed, coreLinkNs };
 });
