@@ -4,11 +4,11 @@
  * vCPUs run, and it moves them: on one Zen 4 EPYC VM the round trip read about 115–150 ns for tens
  * of seconds, then about 330–400 ns, then back, and a two-thread SqueezeNet 1.1 b1 ran 1.45× and
  * 1.48× as long in the second state in two runs (ResNet-50 b1 1.13× and 1.07×; one thread 1.02× to
- * 1.09×), while the hypervisor's
- * steal time stayed near 0 and the single-thread speed probe (speed-probe.ts) hardly moved
- * (`npm run bench:core-link`, docs/BENCHMARKS.md). So this reading sees what the others miss on
- * such a host. The likely cause is the two vCPUs landing on cores that share a last-level cache or
- * not; the reading does not need the cause to tell the states apart.
+ * 1.09×; `npm run bench:core-link`, docs/BENCHMARKS.md), while in the bench:repetitions pairs on
+ * that VM the hypervisor took a median 0.09–0.10% of the CPU time and other processes 0.004–0.007
+ * cores. So this reading sees what the others miss on such a host. The likely cause is the two
+ * vCPUs landing on cores that share a last-level cache or not; the reading does not need the cause
+ * to tell the states apart.
  *
  * The probe: this thread and a worker thread bounce a counter in a SharedArrayBuffer (each waits,
  * spinning, for the other's increment). It is timed in short bursts and read as the median burst,
