@@ -1,11 +1,15 @@
 /**
- * Does the round trip between two cores (src/host/core-link-probe.ts) follow what makes a
- * multi-threaded cell slow on this host? One session per model and thread count, in this process,
- * timed in one-second windows for --seconds windows, the round trip read after each window. Thread
- * counts alternate model by model (2, 1, 2, 1 …) so a slow minute of the host does not land on
- * one of them. Each window gets the p50 of its runs; a window is in the "slow link" state when its
- * reading exceeds 2× the lower quartile of all the run's readings, every row's (the rule a study
- * discards repetitions by, against all its device's readings: src/host/host-noise.ts coreLinkDisturbance).
+ * Do the probes of the cores follow what makes a multi-threaded cell slow on this host? The round
+ * trip between two cores (src/host/core-link-probe.ts) and the ratio of two threads' loop to one's
+ * (src/host/core-share-probe.ts). One session per model and thread count, in this process, timed in
+ * one-second windows for --seconds windows, both probes read after each window. Thread counts
+ * alternate model by model (2, 1, 2, 1 …) so a slow minute of the host does not land on one of
+ * them. Each window gets the p50 of its runs. A window is in the "slow link" state when its round
+ * trip exceeds 2× the lower quartile of all the run's readings, every row's; it is "one core" when
+ * its ratio exceeds 1.5× the lower quartile of the run's ratios. These are the rules a study
+ * discards repetitions by, against all its device's readings (src/host/host-noise.ts
+ * coreDisturbances). Files written before the ratio was read have no ratios, and their summary
+ * has only the round trip's table.
  *
  *   npm run bench:core-link -- --measure --file docs/benchmarks/core-link-<host>.json [--seconds 60 --models squeezenet1.1_zoo-weights_opset13:1,resnet50_keras_opset13:1]
  *   npm run bench:core-link -- --file docs/benchmarks/core-link-<host>.json    (the summary of a committed file)
@@ -15,7 +19,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { kitDir } from '../src/config/settings.js';
 import { readCoreLinkNs } from '../src/host/core-link-probe.js';
-import { coreLinkReference, DEFAULT_NOISE_THRESHOLDS } from '../src/host/host-noise.js';
+import { readCoreShareRatio } from '../src/host/core-share-probe.js';
+import { coreProbeReference, DEFAULT_NOISE_THRESHOLDS } from '../src/host/host-noise.js';
 import { parseCpuInfo } from '../src/host/cpu-info.js';
 import { openClassifier } from '../src/runtime/classifier.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
@@ -23,7 +28,8 @@ import { resolveModel } from '../src/study/catalog.js';
 import { median, quantileSorted } from '../src/stats/quantiles.js';
 import { pearson } from '../src/stats/correlation.js';
 
-interface Window { p50Ms: number; runs: number; linkNs: number | null }
+/** shareRatio: absent from files written before the ratio was read. */
+interface Window { p50Ms: number; runs: number; linkNs: number | null; shareRatio?: number | null }
 interface Series { model: string; batch: number; threads: number; windows: Window[] }
 interface Results { cpu: string; cores: number; started: string; seconds: number; series: Series[] }
 
@@ -64,7 +70,7 @@ async function measure(): Promise<Results> {
             await m.handle.run(feeds);
             times.push(performance.now() - t0);
           }
-          windows.push({ p50Ms: median(times), runs: times.length, linkNs: await readCoreLinkNs() });
+          windows.push({ p50Ms: median(times), runs: times.length, linkNs: await readCoreLinkNs(), shareRatio: await readCoreShareRatio() });
         }
         series.push({ model: id!, batch, threads, windows });
         process.stderr.write(`${id} b${batch} t${threads}: ${windows.length} windows\n`);
@@ -87,7 +93,7 @@ function summary(r: Results, file: string): string {
     '|---|---|---|---|---|---|---|---|---|---|',
   ];
   // One reference for the whole run, as a study judges a repetition against all its device's readings.
-  const ref = coreLinkReference(r.series.flatMap((s) => s.windows.flatMap((w) => (w.linkNs === null ? [] : [w.linkNs]))));
+  const ref = coreProbeReference(r.series.flatMap((s) => s.windows.flatMap((w) => (w.linkNs === null ? [] : [w.linkNs]))));
   const fmt = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
   for (const s of r.series) {
     const read = s.windows.filter((w): w is Window & { linkNs: number } => w.linkNs !== null);
@@ -99,8 +105,35 @@ function summary(r: Results, file: string): string {
     const sorted = [...links].sort((a, b) => a - b);
     out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${s.windows.length} | ${links.length ? `${median(links).toFixed(0)}, ${quantileSorted(sorted, 0.25).toFixed(0)}, ${sorted.at(-1)!.toFixed(0)}` : '–'} | ${slow.length} | ${fmt(fast.map((w) => w.p50Ms))} | ${fmt(slow.map((w) => w.p50Ms))} | ${ratio} | ${r2} |`);
   }
-  out.push('', `A window is "slow link" when its round trip exceeds ${factor}× the lower quartile of all the run's readings, ${ref?.toFixed(0) ?? '–'} ns, as a study judges a repetition against all its device's readings (src/host/host-noise.ts coreLinkDisturbance); slow/fast is the ratio of the two states' median p50s.`);
+  out.push('', `A window is "slow link" when its round trip exceeds ${factor}× the lower quartile of all the run's readings, ${ref?.toFixed(0) ?? '–'} ns, as a study judges a repetition against all its device's readings (src/host/host-noise.ts coreDisturbances); slow/fast is the ratio of the two states' median p50s.`);
+  const shares = r.series.flatMap((s) => s.windows.flatMap((w) => (w.shareRatio == null ? [] : [w.shareRatio])));
+  if (shares.length) out.push('', ...oneCoreTable(r, ref, coreProbeReference(shares)));
   return out.join('\n');
+}
+
+/** The windows by state with both probes: the usual one, the vCPUs apart (slow link), and on one core (ratio high). */
+function oneCoreTable(r: Results, linkRef: number | null, shareRef: number | null): string[] {
+  const linkFactor = DEFAULT_NOISE_THRESHOLDS.maxCoreLinkFactor!;
+  const shareFactor = DEFAULT_NOISE_THRESHOLDS.maxCoreShareFactor!;
+  const out = [
+    '| model | batch | threads | two threads\' loop / one\'s: median, lower quartile, max | usual windows | p50 ms, usual: median [min, max] | one-core windows | p50 ms, one core: median [min, max] | one core/usual | slow-link windows | slow link/usual |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const fmt = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
+  const ratio = (a: number[], b: number[]) => (a.length && b.length ? (median(a) / median(b)).toFixed(3) : '–');
+  for (const s of r.series) {
+    const read = s.windows.filter((w) => w.linkNs != null && w.shareRatio != null);
+    const slowLink = (w: Window) => linkRef !== null && w.linkNs! > linkFactor * linkRef;
+    const oneCore = (w: Window) => shareRef !== null && w.shareRatio! > shareFactor * shareRef;
+    const usual = read.filter((w) => !slowLink(w) && !oneCore(w)).map((w) => w.p50Ms);
+    const one = read.filter(oneCore).map((w) => w.p50Ms);
+    const apart = read.filter((w) => slowLink(w) && !oneCore(w)).map((w) => w.p50Ms);
+    const sorted = read.map((w) => w.shareRatio!).sort((a, b) => a - b);
+    const dist = sorted.length ? `${median(sorted).toFixed(2)}, ${quantileSorted(sorted, 0.25).toFixed(2)}, ${sorted.at(-1)!.toFixed(2)}` : '–';
+    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${dist} | ${usual.length} | ${fmt(usual)} | ${one.length} | ${fmt(one)} | ${ratio(one, usual)} | ${apart.length} | ${ratio(apart, usual)} |`);
+  }
+  out.push('', `A window is "one core" when the ratio exceeds ${shareFactor}× the lower quartile of all the run's ratios, ${shareRef?.toFixed(2) ?? '–'}; "usual" when neither probe calls it disturbed; the slow-link windows counted here are those not also one core. Windows where either probe gave no reading are left out.`);
+  return out;
 }
 
 const results = args.measure ? await measure() : JSON.parse(await readFile(args.file, 'utf8')) as Results;

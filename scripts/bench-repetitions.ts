@@ -207,28 +207,34 @@ async function hostReadingText(name: string): Promise<string> {
 /** The spread of repetition p50s about their cells' medians: root mean square of ln(p50 / the cell's median). */
 const spreadAboutCells = (reps: Row[]) => rootMeanSquare(deviationsFromCells(reps));
 
+/** A probe of the cores as the --dir summary reads it: its column, how its readings print, and the words of its discard reason. */
+interface CoreProbe { column: 'host_core_link_ns' | 'host_core_share_ratio'; show: (v: number) => string; reason: RegExp }
+const CORE_LINK: CoreProbe = { column: 'host_core_link_ns', show: (v) => `${v.toFixed(0)} ns`, reason: /round trip between two cores/ };
+const CORE_SHARE: CoreProbe = { column: 'host_core_share_ratio', show: (v) => v.toFixed(2), reason: /two threads ran a loop/ };
+
 /**
- * The cores' round trip over a run's repetitions (src/host/core-link-probe.ts), discarded ones
- * included, and what discarding for it did: how many it discarded, how much slower those
- * repetitions ran than their cells' kept ones, and the kept repetitions' spread with and without
- * them (the same run's repetitions, so the host is the same); null for tables from before it was read.
+ * A probe of the cores over a run's repetitions (the round trip, src/host/core-link-probe.ts, or
+ * the two-thread ratio, src/host/core-share-probe.ts), discarded ones included, and what discarding
+ * for it did: how many it discarded, how much slower those repetitions ran than their cells' kept
+ * ones, and the kept repetitions' spread with and without them (the same run's repetitions, so the
+ * host is the same); null for tables from before it was read.
  */
-async function coreLinkText(name: string): Promise<string | null> {
+async function coreProbeText(name: string, probe: CoreProbe): Promise<string | null> {
   const reps = await readResultTable(path.join(dir, name), 'latency_repetitions');
-  const links = reps.map((r: Row) => r.host_core_link_ns).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y);
-  if (links.length === 0) return null;
+  const values = reps.map((r: Row) => r[probe.column]).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y);
+  if (values.length === 0) return null;
   const reasons = (r: Row) => (Array.isArray(r.discard_reasons) ? r.discard_reasons as string[] : []);
-  const isLink = (m: string) => /round trip between two cores/.test(m);
-  const forLink = reps.filter((r: Row) => reasons(r).some(isLink)).length;
+  const isThis = (m: string) => probe.reason.test(m);
+  const forThis = reps.filter((r: Row) => reasons(r).some(isThis)).length;
   const kept = reps.filter((r: Row) => r.discarded !== true);
-  // Discarded for the round trip and nothing else: what the rule alone left out.
-  const linkOnly = reps.filter((r: Row) => r.discarded === true && reasons(r).length > 0 && reasons(r).every(isLink));
+  // Discarded for this probe and nothing else: what its rule alone left out.
+  const thisOnly = reps.filter((r: Row) => r.discarded === true && reasons(r).length > 0 && reasons(r).every(isThis));
   const keptMedian = new Map<string, number>();
   for (const k of new Set(kept.map(key))) keptMedian.set(k, median(kept.filter((r) => key(r) === k).map((r) => Number(r.p50_ms))));
-  const slower = linkOnly.filter((r) => keptMedian.has(key(r))).map((r) => Math.log(Number(r.p50_ms) / keptMedian.get(key(r))!));
+  const slower = thisOnly.filter((r) => keptMedian.has(key(r))).map((r) => Math.log(Number(r.p50_ms) / keptMedian.get(key(r))!));
   const effect = slower.length ? ` a median ${pct(Math.exp(median(slower)) - 1)} slower than their cells' kept ones` : '';
-  return `median ${median(links).toFixed(0)} ns (lower quartile ${quantileSorted(links, 0.25).toFixed(0)}, max ${links.at(-1)!.toFixed(0)}) over ${links.length} repetitions, ${forLink} discarded for it; ` +
-    `the ${linkOnly.length} discarded for it alone ran${effect}; the kept ones spread ±${pct(spreadAboutCells(kept))}, ±${pct(spreadAboutCells([...kept, ...linkOnly]))} with those put back`;
+  return `median ${probe.show(median(values))} (lower quartile ${probe.show(quantileSorted(values, 0.25))}, max ${probe.show(values.at(-1)!)}) over ${values.length} repetitions, ${forThis} discarded for it; ` +
+    `the ${thisOnly.length} discarded for it alone ran${effect}; the kept ones spread ±${pct(spreadAboutCells(kept))}, ±${pct(spreadAboutCells([...kept, ...thisOnly]))} with those put back`;
 }
 
 /** How many cells the round adjustment moved, and how far. */
@@ -407,8 +413,10 @@ async function summarize(): Promise<void> {
   for (const line of rerunLines(a, b)) say(line);
   say(`- The device's spread between repetitions (src/stats/moderated-spread.ts, over all cells, as a standard deviation): A ${deviceSpreadText(a)}, B ${deviceSpreadText(b)}.`);
   say(`- Host readings of each run's clean repetitions (what the host-noise rules judge, docs/TIMING.md "Host noise"). A: ${await hostReadingText('a')}. B: ${await hostReadingText('b')}.`);
-  const links = await Promise.all(['a', 'b', 'c'].map(coreLinkText));
+  const links = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_LINK)));
   if (links.some((l) => l !== null)) say(`- The cores' round trip (src/host/core-link-probe.ts; a repetition above 2× the device's lower quartile so far is discarded): A ${links[0] ?? '-'}; B ${links[1] ?? '-'}; C ${links[2] ?? '-'}.`);
+  const shares = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_SHARE)));
+  if (shares.some((l) => l !== null)) say(`- Two threads' loop against one's (src/host/core-share-probe.ts; a repetition of a cell on more than one thread above 1.5× the device's lower quartile so far is discarded): A ${shares[0] ?? '-'}; B ${shares[1] ?? '-'}; C ${shares[2] ?? '-'}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));

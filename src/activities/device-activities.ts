@@ -23,8 +23,8 @@ import { discoverPowerSampler } from '../latency/power/discover.js';
 import { cellPath, readCell, writeCell } from '../results/cells.js';
 import { accuracyProvenance } from '../analysis/accuracy-provenance.js';
 import type { AccuracyCell, DeviceCell, LatencyCell, RepetitionCell } from '../results/cell-types.js';
-import { coreLinkDisturbance, coreLinkReference, isDisturbed, startReading } from '../host/host-noise.js';
-import { newlyDisturbedByCoreLink } from '../latency/core-link-judgement.js';
+import { coreDisturbances, coreProbeReference, isDisturbed, judgedCoreReadings, startReading, type CoreReadings } from '../host/host-noise.js';
+import { newlyDisturbedByCores } from '../latency/core-probes-judgement.js';
 import { withHostProbes } from '../latency/host-probes-around.js';
 import { combineRepetitions, nextRepetition } from '../latency/combine-repetitions.js';
 import { priorFor } from '../latency/cell-interval.js';
@@ -143,13 +143,14 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
         // The device's other cells' repetitions as they stand: the spread a cell's interval is widened to.
         const deviceReps = await readDeviceRepetitions(outDir, req.device);
         const { noise } = req.timing;
-        const judgesLink = noise.discard && providerColumn(req) === 'cpu';
-        const linkReadings = deviceReps.map((r) => r.host_core_link_ns ?? NaN);
-        // This cell's kept repetitions judged again by the cores' round trip as the device's reference now stands (core-link-judgement.ts).
+        const judgesCores = noise.discard && providerColumn(req) === 'cpu';
+        const deviceCores = deviceReps.map((r) => ({ linkNs: r.host_core_link_ns ?? null, shareRatio: r.host_core_share_ratio ?? null }));
+        // This cell's kept repetitions judged again by the probes of the cores as the device's references now stand (core-probes-judgement.ts).
         const onDisk = await readRepetitions(repDir);
-        const rejudged = judgesLink ? newlyDisturbedByCoreLink(onDisk, coreLinkReference(linkReadings), noise) : [];
+        const rejudged = judgesCores ? newlyDisturbedByCores(onDisk, coreReferences(deviceCores), noise) : [];
         for (const r of rejudged) {
-          Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${r.repetition} discarded on a second look: ${r.discard_reasons.at(-1)}`);
+          const before = onDisk.find((x) => x.repetition === r.repetition)!.discard_reasons.length;
+          Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${r.repetition} discarded on a second look: ${r.discard_reasons.slice(before).join('; ')}`);
           await writeCell(path.join(repDir, `r${r.repetition}.json`), r);
         }
         const reps = onDisk.map((r) => rejudged.find((x) => x.repetition === r.repetition) ?? r);
@@ -184,7 +185,7 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
           const reading = await startReading({ rootPid: process.pid, host: deps.host });
           // The host's speed just before and just after, by work that does not touch the system under
           // test: in the repetition's own process when it has one, else on this thread.
-          const { measurement: measured, speed, coreLinkNs } = base.isolation === 'process' && runtime.kind === 'in-process'
+          const { measurement: measured, speed, ...cores } = base.isolation === 'process' && runtime.kind === 'in-process'
             ? await measureCellInProcess({ ...cellReq, shardFile: first, crop: manifest.geometry.crop, host: deps.host }, (detail) => {
               heartbeat();
               if (detail === 'timed-runs') reading.markTimedRuns();
@@ -194,12 +195,13 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
               power: await discoverPowerSampler(providerColumn(req), deps.host.power), onProgress: () => heartbeat(), onTimedRuns: () => reading.markTimedRuns(),
             }));
           const host = await reading.stop();
-          // The cores' round trip is judged against the device's own readings so far, this one included.
-          const slowLink = judgesLink ? coreLinkDisturbance(coreLinkNs, coreLinkReference([...linkReadings, coreLinkNs ?? NaN]), noise) : null;
-          const disturbances = noise.discard ? [...isDisturbed(host, noise), ...(slowLink ? [slowLink] : [])] : [];
+          // The probes of the cores are judged against the device's own readings so far, this one's included.
+          const these = { linkNs: cores.coreLinkNs, shareRatio: cores.coreShareRatio };
+          const coreTrouble = judgesCores ? coreDisturbances(judgedCoreReadings(these.linkNs, these.shareRatio, measured.threads), coreReferences([...deviceCores, these]), noise) : [];
+          const disturbances = noise.discard ? [...isDisturbed(host, noise), ...coreTrouble] : [];
           const rep = repetitionRecord(
             { model_id: req.model.id, device: req.device, batch_size: req.batchSize, ...(req.variant ? { variant: req.variant } : {}), repetition: reps.length, round: req.round, worker: base.worker, started_at: startedAt },
-            measured, host, { ...speed, coreLinkNs }, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
+            measured, host, { ...speed, ...cores }, disturbances, (performance.now() - started) / 1000, { ...DEFAULT_STABILITY_SETTINGS, ...req.timing.stability },
           );
           if (rep.discarded) Context.current().log.warn(`${req.model.id} b${req.batchSize}${req.variant ? `@${req.variant}` : ''} repetition ${rep.repetition} discarded: ${rep.discard_reasons.join('; ')}`);
           await writeCell(path.join(repDir, `r${rep.repetition}.json`), rep);
@@ -222,10 +224,16 @@ export function createDeviceActivities(deps: DeviceActivityDeps) {
 
 export type DeviceActivities = ReturnType<typeof createDeviceActivities>;
 
+/** The device's references for the probes of its cores: each the lower quartile of its readings (host-noise.ts coreProbeReference). */
+function coreReferences(readings: readonly CoreReadings[]): CoreReadings {
+  const of = (key: keyof CoreReadings) => coreProbeReference(readings.flatMap((r) => (r[key] === null ? [] : [r[key]!])));
+  return { linkNs: of('linkNs'), shareRatio: of('shareRatio') };
+}
+
 /** A cell measured on this thread (or by a runtime that times itself), the host's speed and cores' round trip read on this thread around it. */
 async function measureHere(measure: () => Promise<CellMeasurement>): Promise<IsolatedCellResult> {
-  const { result: measurement, speed, coreLinkNs } = await withHostProbes(measure);
-  return { measurement, speed, coreLinkNs };
+  const { result: measurement, ...probes } = await withHostProbes(measure);
+  return { measurement, ...probes };
 }
 
 export interface LatencyRepetitionRequest extends DeviceCellRequest {

@@ -64,42 +64,65 @@ function burst(f: Int32Array, ms: number): number | null {
   return stalled || trips === 0 ? null : (elapsed * 1e6) / trips;
 }
 
+/** A reading taken beside a repetition: long enough to ride out one burst the OS interrupted. */
+const FULL = { bursts: BURSTS, burstMs: BURST_MS };
+
+/** Two threads ready to bounce the line: read() as often as needed, then close(). */
+export interface CoreLinkProbe {
+  /** The round trip now, ns (median of the bursts); null when the other thread stopped answering in most. Runs on this thread, synchronously. */
+  read(opts?: { bursts: number; burstMs: number }): number | null;
+  close(): Promise<void>;
+}
+
 /**
- * The round trip of a cache line between this thread and another, ns (median of short bursts,
- * about 100 ms with the worker's start); null on a host with one CPU, where two spinning threads
- * would only take turns, or when the other thread stopped answering in most bursts.
+ * Starts the other thread (a worker, parked in Atomics.wait between readings, so it takes no CPU
+ * then) and warms both sides' JIT; null on a host with one CPU, where two spinning threads would
+ * only take turns.
  */
-export async function readCoreLinkNs(): Promise<number | null> {
+export async function openCoreLinkProbe(): Promise<CoreLinkProbe | null> {
   if (os.availableParallelism() < 2) return null;
   const shared = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const f = new Int32Array(shared);
-  const worker = new Worker(ECHO, { eval: true, workerData: shared });
+  // execArgv: the echo is plain CommonJS, whatever flags (--input-type=module) started this process.
+  const worker = new Worker(ECHO, { eval: true, execArgv: [], workerData: shared });
+  const close = async () => {
+    Atomics.store(f, 1, -1);
+    Atomics.notify(f, 1);
+    await worker.terminate();
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once('online', resolve);
       worker.once('error', reject);
     });
-    burst(f, BURST_MS); // the first burst warms both sides' JIT
-    const readings: number[] = [];
-    for (let i = 0; i < BURSTS; i++) {
-      const ns = burst(f, BURST_MS);
-      if (ns !== null) readings.push(ns);
-    }
-    return readings.length > BURSTS / 2 ? median(readings) : null;
-  } finally {
-    Atomics.store(f, 1, -1);
-    Atomics.notify(f, 1);
-    await worker.terminate();
+    burst(f, BURST_MS);
+  } catch (err) {
+    await close();
+    throw err;
   }
+  return {
+    read({ bursts, burstMs } = FULL) {
+      const readings: number[] = [];
+      for (let i = 0; i < bursts; i++) {
+        const ns = burst(f, burstMs);
+        if (ns !== null) readings.push(ns);
+      }
+      return readings.length > bursts / 2 ? median(readings) : null;
+    },
+    close,
+  };
 }
 
 /**
- * The readings just before and just after a repetition as one: the slower. A move of the vCPUs
- * lasts seconds to minutes, so a repetition with either end in the slow state likely ran part of
- * its time in it; a null side (no reading) leaves the other.
+ * The round trip of a cache line between this thread and another, ns (median of short bursts,
+ * about 100 ms with the worker's start); null on one CPU or when the other thread stopped answering.
  */
-export function slowerLink(before: number | null, after: number | null): number | null {
-  if (before === null) return after;
-  if (after === null) return before;
-  return Math.max(before, after);
+export async function readCoreLinkNs(): Promise<number | null> {
+  const probe = await openCoreLinkProbe();
+  if (!probe) return null;
+  try {
+    return probe.read();
+  } finally {
+    await probe.close();
+  }
 }

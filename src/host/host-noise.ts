@@ -258,7 +258,13 @@ export async function startReading(options: HostNoiseOptions = {}): Promise<Host
  *   On the Zen 4 EPYC VM where it was found, the two states read about 115–150 ns and 330–400 ns
  *   (`npm run bench:core-link`), so 2× the lower quartile falls between them; on a host whose round
  *   trip never moves, nothing comes near it. Relative to the device's own readings, because the
- *   round trip differs from CPU to CPU.
+ *   round trip differs from CPU to CPU;
+ * - the ratio of two threads' loop to one's (core-share-probe.ts) above 1.5× the device's lower
+ *   quartile of it, on a CPU device: our two vCPUs have landed on one physical core's two hardware
+ *   threads. On the same VM it read about 0.9–1.4 with a core each and about 2.0 on one core
+ *   (`npm run bench:core-link`), so 1.5× the lower quartile falls between them. Relative too: on a
+ *   host whose two vCPUs are always one core's hardware threads every reading is about 2, and
+ *   nothing is discarded for it.
  */
 export interface NoiseThresholds {
   maxStealFraction: number;
@@ -268,6 +274,8 @@ export interface NoiseThresholds {
   maxTemperatureC: number | null;
   /** A repetition's core round trip above this many times the device's lower quartile of it; null: not checked. */
   maxCoreLinkFactor: number | null;
+  /** A repetition's two-thread loop ratio above this many times the device's lower quartile of it; null: not checked. */
+  maxCoreShareFactor: number | null;
 }
 
 export const DEFAULT_NOISE_THRESHOLDS: NoiseThresholds = {
@@ -276,9 +284,10 @@ export const DEFAULT_NOISE_THRESHOLDS: NoiseThresholds = {
   gpuThrottleReasons: ['hw_slowdown', 'sw_thermal_slowdown', 'hw_thermal_slowdown', 'hw_power_brake_slowdown'],
   maxTemperatureC: null,
   maxCoreLinkFactor: 2,
+  maxCoreShareFactor: 1.5,
 };
 
-export type DisturbanceKind = 'steal' | 'other-processes' | 'gpu-throttle' | 'temperature' | 'core-link';
+export type DisturbanceKind = 'steal' | 'other-processes' | 'gpu-throttle' | 'temperature' | 'core-link' | 'core-share';
 
 export interface Disturbance {
   kind: DisturbanceKind;
@@ -317,28 +326,58 @@ export function isDisturbed(reading: HostNoiseReading, thresholds: NoiseThreshol
   return reasons;
 }
 
-/** Readings the device needs before its core round trip is judged: a quartile of fewer says little. */
-export const CORE_LINK_MIN_READINGS = 4;
+/** Readings the device needs before a probe of its cores is judged: a quartile of fewer says little. */
+export const CORE_PROBE_MIN_READINGS = 4;
 
 /**
- * The device's usual core round trip so far: the lower quartile of its repetitions' readings (the
- * one being judged included), so that a host that spends most of its time in the slow state is
- * judged against that state, and nothing is discarded for it; null below CORE_LINK_MIN_READINGS.
+ * The device's usual reading of a probe of its cores so far (the round trip, or the two-thread
+ * loop's ratio): the lower quartile of its repetitions' readings (the one being judged included),
+ * so that a host that spends most of its time in the slow state is judged against that state, and
+ * nothing is discarded for it; null below CORE_PROBE_MIN_READINGS.
  */
-export function coreLinkReference(readings: readonly number[]): number | null {
+export function coreProbeReference(readings: readonly number[]): number | null {
   const ok = readings.filter((v) => Number.isFinite(v) && v > 0).sort((a, b) => a - b);
-  return ok.length < CORE_LINK_MIN_READINGS ? null : quantileSorted(ok, 0.25);
+  return ok.length < CORE_PROBE_MIN_READINGS ? null : quantileSorted(ok, 0.25);
+}
+
+/** A repetition's readings of its cores, and the device's references for them (coreProbeReference). */
+export interface CoreReadings {
+  linkNs: number | null;
+  shareRatio: number | null;
 }
 
 /**
- * Whether a repetition ran while its cores were linked more slowly than usual: its round trip
- * (core-link-probe.ts, the slower of the readings before and after it) above maxCoreLinkFactor ×
- * the device's reference. One-thread cells are judged too: on the VM where this was found they
- * moved with it as well, less (`npm run bench:core-link`, docs/BENCHMARKS.md).
+ * What of a repetition's readings of its cores is judged: the round trip always, the two-thread
+ * ratio only for a cell that runs on more than one thread. A one-thread cell leaves the other vCPU
+ * idle, so sharing its core costs it little: 1.013× and 1.002× in the one-core seconds against the
+ * usual ones (SqueezeNet 1.1 and ResNet-50 b1, `npm run bench:core-link`, docs/BENCHMARKS.md).
+ * `threads` undefined (a runtime that does not say) is judged as more than one.
  */
-export function coreLinkDisturbance(ns: number | null, reference: number | null, thresholds: Pick<NoiseThresholds, 'maxCoreLinkFactor'>): Disturbance | null {
-  const factor = thresholds.maxCoreLinkFactor;
-  if (factor === null || ns === null || reference === null) return null;
-  if (ns <= factor * reference) return null;
-  return { kind: 'core-link', message: `a round trip between two cores took ${ns.toFixed(0)} ns, above ${factor}× the device's usual ${reference.toFixed(0)} ns (the hypervisor moved the vCPUs)` };
+export function judgedCoreReadings(linkNs: number | null, shareRatio: number | null, threads: number | null | undefined): CoreReadings {
+  return { linkNs, shareRatio: threads === 1 ? null : shareRatio };
+}
+
+/**
+ * Whether a repetition ran while its cores worked together worse than usual, on either probe (the
+ * slower of the readings before and after it), against the device's references:
+ * - its round trip (core-link-probe.ts) above maxCoreLinkFactor × the reference: the hypervisor
+ *   moved the vCPUs apart;
+ * - its two-thread loop ratio (core-share-probe.ts) above maxCoreShareFactor × the reference: it
+ *   put them on one physical core.
+ * One-thread cells are judged too: on the VM where this was found they moved with the round trip
+ * as well, less (`npm run bench:core-link`, docs/BENCHMARKS.md).
+ */
+export function coreDisturbances(
+  reading: CoreReadings, reference: CoreReadings, thresholds: Pick<NoiseThresholds, 'maxCoreLinkFactor' | 'maxCoreShareFactor'>,
+): Disturbance[] {
+  const out: Disturbance[] = [];
+  const link = thresholds.maxCoreLinkFactor;
+  if (link !== null && reading.linkNs !== null && reference.linkNs !== null && reading.linkNs > link * reference.linkNs) {
+    out.push({ kind: 'core-link', message: `a round trip between two cores took ${reading.linkNs.toFixed(0)} ns, above ${link}× the device's usual ${reference.linkNs.toFixed(0)} ns (the hypervisor moved the vCPUs)` });
+  }
+  const share = thresholds.maxCoreShareFactor;
+  if (share !== null && reading.shareRatio !== null && reference.shareRatio !== null && reading.shareRatio > share * reference.shareRatio) {
+    out.push({ kind: 'core-share', message: `two threads ran a loop ${reading.shareRatio.toFixed(2)}× as long as one, above ${share}× the device's usual ${reference.shareRatio.toFixed(2)} (the hypervisor put the vCPUs on one core)` });
+  }
+  return out;
 }

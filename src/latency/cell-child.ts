@@ -11,10 +11,10 @@ import type { CellProgress, IsolatedCellRequest, IsolatedCellResult } from './ce
 import { measureCell } from './measure-cell.js';
 
 serveChildJob<IsolatedCellRequest, IsolatedCellResult, CellProgress>(async (req, progress) => {
-  // The host's speed and its cores' round trip in this process, before the model is loaded and
+  // The host's speed and the probes of its cores in this process, before the model is loaded and
   // after its timed runs: the worker's own thread is busier (the workflow's tasks) than this one,
   // which runs nothing else.
-  const { result: measurement, speed, coreLinkNs } = await withHostProbes(async () => {
+  const { result: measurement, speed, coreLinkNs, coreShareRatio } = await withHostProbes(async () => {
     const shard = await readShard(req.shardFile, req.crop);
     return measureCell({
       model: req.model, modelPath: req.modelPath, batchSize: req.batchSize, timing: req.timing, runtime: req.runtime,
@@ -22,5 +22,5 @@ serveChildJob<IsolatedCellRequest, IsolatedCellResult, CellProgress>(async (req,
       power: await discoverPowerSampler(providerColumn(req), req.host.power), onProgress: () => progress(), onTimedRuns: () => progress('timed-runs'),
     });
   });
-  return { measurement, speed, coreLinkNs };
+  return { measurement, speed, coreLinkNs, coreShareRatio };
 });

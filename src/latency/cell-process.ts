@@ -5,6 +5,7 @@ import type { DeviceRuntime } from '../runtime/runtime.js';
 import type { RunTiming } from '../study/study-spec.js';
 import type { SpeedProbeReading } from '../host/speed-probe.js';
 import type { CellMeasurement } from './measure-cell.js';
+import type { CoreProbeReadings } from './host-probes-around.js';
 
 /** What a cell's own process needs: paths and plain data (it reads the shard itself). */
 export interface IsolatedCellRequest extends DeviceRuntime {
@@ -23,13 +24,11 @@ export type CellProgress = 'timed-runs';
 
 /**
  * The cell's timings, and the host read in the same process just before and just after them: its
- * speed (src/host/speed-probe.ts) and its cores' round trip (src/host/core-link-probe.ts).
+ * speed (src/host/speed-probe.ts) and the probes of its cores (host-probes-around.ts).
  */
-export interface IsolatedCellResult {
+export interface IsolatedCellResult extends CoreProbeReadings {
   measurement: CellMeasurement;
   speed: SpeedProbeReading;
-  /** The slower of the two readings, ns; null where it cannot be read (one CPU). */
-  coreLinkNs: number | null;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { SpeedProbeReading } from '../host/speed-probe.js';
 import type { RepetitionCell } from '../results/cell-types.js';
 import type { TableRow } from '../results/schema.js';
 import type { CellMeasurement } from './measure-cell.js';
+import type { CoreProbeReadings } from './host-probes-around.js';
 import { runTrend, type StabilitySettings } from './stability.js';
 
 export type RepetitionRow = TableRow<'latency_repetitions'>;
@@ -28,7 +29,7 @@ export interface RepetitionIdentity {
 }
 
 export function repetitionRecord(
-  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, speed: SpeedProbeReading & { coreLinkNs: number | null }, disturbances: readonly Disturbance[],
+  id: RepetitionIdentity, measured: CellMeasurement, reading: HostNoiseReading, speed: SpeedProbeReading & CoreProbeReadings, disturbances: readonly Disturbance[],
   seconds: number, stability: StabilitySettings,
 ): RepetitionRecord {
   const { samples_ms, ...measurement } = measured;
@@ -69,6 +70,7 @@ export function repetitionRecord(
     host_probe_compute_ms: speed.computeMs,
     host_probe_memory_ms: speed.memoryMs,
     host_core_link_ns: speed.coreLinkNs,
+    host_core_share_ratio: speed.coreShareRatio,
     samples_ms,
     measurement,
   };

@@ -109,6 +109,8 @@ export const STUDY_TABLES = {
     timed_steal_fraction: optional('float64'), timed_other_cores: optional('float64'),
     // The round trip between two cores beside the repetition (src/host/core-link-probe.ts); absent before it was read.
     host_core_link_ns: optional('float64'),
+    // Two threads' loop against one's beside the repetition (src/host/core-share-probe.ts); absent before it was read.
+    host_core_share_ratio: optional('float64'),
   },
   latency_samples: {
     model_id: 'utf8', device: 'utf8', batch_size: 'int32', run_index: 'int32', latency_ms: 'float64',

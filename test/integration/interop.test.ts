@@ -186,6 +186,10 @@ test('a real study (one kit model, batch 1 and 2, 64 images) reads back exactly 
   if (os.availableParallelism() > 1) {
     const read = links.filter((v): v is number => typeof v === 'number');
     assert.ok(read.length > 0 && read.every((ns) => ns > 10 && ns < 100_000) && links.every((v) => v === null || typeof v === 'number'), `core round trips: ${links.join(', ')}`);
+    // And whether the two threads shared a core: a ratio of one loop per thread, about 1 to 2.
+    const shares = (want.latency_repetitions as Array<Record<string, unknown>>).map((r) => r.host_core_share_ratio);
+    const ratios = shares.filter((v): v is number => typeof v === 'number');
+    assert.ok(ratios.length > 0 && ratios.every((x) => x > 0.5 && x < 3) && shares.every((v) => v === null || typeof v === 'number'), `two-thread ratios: ${shares.join(', ')}`);
   }
   await checkWithDuckdb(out, want);
   await checkWithPyarrow(out, want);

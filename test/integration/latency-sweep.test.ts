@@ -124,10 +124,10 @@ test('runtime trtexec: the cell is timed by TensorRT\'s tool and its provider co
 
 test('a repetition kept before the device\'s round-trip reference settled is discarded on a second look, and the cell measures another', async () => {
   const model = await resolveModel('squeezenet1.1_zoo-weights_opset13', KIT);
-  // Other test files run beside this one: only the cores' round trip may discard here.
+  // Only the cores' round trip may discard here (not the host's other readings, nor the two-thread ratio).
   const linkTiming = timingSpec({
     warmupRuns: 3, warmupSeconds: 0.1, minRuns: 8, minSeconds: 0.3, minRepetitions: 2, maxRepetitions: 2,
-    noise: { maxStealFraction: 1, maxOtherCores: 100, maxCoreLinkFactor: 2 },
+    noise: { maxStealFraction: 1, maxOtherCores: 100, maxCoreLinkFactor: 2, maxCoreShareFactor: null },
   });
   const outDir = path.join(work, 'out-link');
   const req = { device: 'cpu-link', outDir, model, dataset, runtime: 'onnxruntime' as const, provider: 'cpu' as const, threads: 1, batchSize: 1, timing: linkTiming };
