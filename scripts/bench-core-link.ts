@@ -8,7 +8,7 @@
  * trip exceeds 2× the lower quartile of all the run's readings, every row's; it is "one core" when
  * its ratio exceeds 1.5× the lower quartile of the run's ratios. These are the rules a study
  * discards repetitions by, against all its device's readings (src/host/host-noise.ts
- * coreDisturbances). Files written before the ratio was read have no ratios, and their summary
+ * coreDisturbances; the ratio's only where timing.noise.maxCoreShareFactor is set). Files written before the ratio was read have no ratios, and their summary
  * has only the round trip's table.
  *
  *   npm run bench:core-link -- --measure --file docs/benchmarks/core-link-<host>.json [--seconds 60 --models squeezenet1.1_zoo-weights_opset13:1,resnet50_keras_opset13:1]
@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { kitDir } from '../src/config/settings.js';
 import { readCoreLinkNs } from '../src/host/core-link-probe.js';
 import { readCoreShareRatio } from '../src/host/core-share-probe.js';
-import { coreProbeReference, DEFAULT_NOISE_THRESHOLDS } from '../src/host/host-noise.js';
+import { coreProbeReference, DEFAULT_NOISE_THRESHOLDS, ONE_CORE_FACTOR } from '../src/host/host-noise.js';
 import { parseCpuInfo } from '../src/host/cpu-info.js';
 import { openClassifier } from '../src/runtime/classifier.js';
 import { onnxruntime } from '../src/runtime/onnxruntime.js';
@@ -106,6 +106,17 @@ function summary(r: Results, file: string): string {
     out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${s.windows.length} | ${links.length ? `${median(links).toFixed(0)}, ${quantileSorted(sorted, 0.25).toFixed(0)}, ${sorted.at(-1)!.toFixed(0)}` : '–'} | ${slow.length} | ${fmt(fast.map((w) => w.p50Ms))} | ${fmt(slow.map((w) => w.p50Ms))} | ${ratio} | ${r2} |`);
   }
   out.push('', `A window is "slow link" when its round trip exceeds ${factor}× the lower quartile of all the run's readings, ${ref?.toFixed(0) ?? '–'} ns, as a study judges a repetition against all its device's readings (src/host/host-noise.ts coreDisturbances); slow/fast is the ratio of the two states' median p50s.`);
+  // How long a state lasts: the longest run of consecutive windows in one state within a row.
+  const longest = (slow: boolean) => Math.max(0, ...r.series.map((s) => {
+    let best = 0;
+    let run = 0;
+    for (const w of s.windows) {
+      run = w.linkNs !== null && ref !== null && (w.linkNs > factor * ref) === slow ? run + 1 : 0;
+      best = Math.max(best, run);
+    }
+    return best;
+  }));
+  out.push(`The longest stretch of consecutive slow-link windows within a row: ${longest(true)}; of fast-link ones: ${longest(false)}.`);
   const shares = r.series.flatMap((s) => s.windows.flatMap((w) => (w.shareRatio == null ? [] : [w.shareRatio])));
   if (shares.length) out.push('', ...oneCoreTable(r, ref, coreProbeReference(shares)));
   return out.join('\n');
@@ -114,10 +125,10 @@ function summary(r: Results, file: string): string {
 /** The windows by state with both probes: the usual one, the vCPUs apart (slow link), and on one core (ratio high). */
 function oneCoreTable(r: Results, linkRef: number | null, shareRef: number | null): string[] {
   const linkFactor = DEFAULT_NOISE_THRESHOLDS.maxCoreLinkFactor!;
-  const shareFactor = DEFAULT_NOISE_THRESHOLDS.maxCoreShareFactor!;
+  const shareFactor = ONE_CORE_FACTOR;
   const out = [
-    '| model | batch | threads | two threads\' loop / one\'s: median, lower quartile, max | usual windows | p50 ms, usual: median [min, max] | one-core windows | p50 ms, one core: median [min, max] | one core/usual | slow-link windows | slow link/usual |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | batch | threads | two threads\' loop / one\'s: median, lower quartile, max | usual windows | p50 ms, usual: median [min, max] | one-core windows | p50 ms, one core: median [min, max] | one core/usual | round trip ns, usual / one core: medians | slow-link windows | slow link/usual |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const fmt = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
   const ratio = (a: number[], b: number[]) => (a.length && b.length ? (median(a) / median(b)).toFixed(3) : '–');
@@ -130,7 +141,9 @@ function oneCoreTable(r: Results, linkRef: number | null, shareRef: number | nul
     const apart = read.filter((w) => slowLink(w) && !oneCore(w)).map((w) => w.p50Ms);
     const sorted = read.map((w) => w.shareRatio!).sort((a, b) => a - b);
     const dist = sorted.length ? `${median(sorted).toFixed(2)}, ${quantileSorted(sorted, 0.25).toFixed(2)}, ${sorted.at(-1)!.toFixed(2)}` : '–';
-    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${dist} | ${usual.length} | ${fmt(usual)} | ${one.length} | ${fmt(one)} | ${ratio(one, usual)} | ${apart.length} | ${ratio(apart, usual)} |`);
+    const links = (ws: Window[]) => (ws.length ? median(ws.map((w) => w.linkNs!)).toFixed(0) : '–');
+    const trips = `${links(read.filter((w) => !slowLink(w) && !oneCore(w)))} / ${links(read.filter(oneCore))}`;
+    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${dist} | ${usual.length} | ${fmt(usual)} | ${one.length} | ${fmt(one)} | ${ratio(one, usual)} | ${trips} | ${apart.length} | ${ratio(apart, usual)} |`);
   }
   out.push('', `A window is "one core" when the ratio exceeds ${shareFactor}× the lower quartile of all the run's ratios, ${shareRef?.toFixed(2) ?? '–'}; "usual" when neither probe calls it disturbed; the slow-link windows counted here are those not also one core. Windows where either probe gave no reading are left out.`);
   return out;

@@ -232,7 +232,8 @@ async function coreProbeText(name: string, probe: CoreProbe): Promise<string | n
   const keptMedian = new Map<string, number>();
   for (const k of new Set(kept.map(key))) keptMedian.set(k, median(kept.filter((r) => key(r) === k).map((r) => Number(r.p50_ms))));
   const slower = thisOnly.filter((r) => keptMedian.has(key(r))).map((r) => Math.log(Number(r.p50_ms) / keptMedian.get(key(r))!));
-  const effect = slower.length ? ` a median ${pct(Math.exp(median(slower)) - 1)} slower than their cells' kept ones` : '';
+  const change = slower.length ? Math.exp(median(slower)) - 1 : null;
+  const effect = change === null ? '' : ` a median ${pct(Math.abs(change))} ${change < 0 ? 'faster' : 'slower'} than their cells' kept ones`;
   return `median ${probe.show(median(values))} (lower quartile ${probe.show(quantileSorted(values, 0.25))}, max ${probe.show(values.at(-1)!)}) over ${values.length} repetitions, ${forThis} discarded for it; ` +
     `the ${thisOnly.length} discarded for it alone ran${effect}; the kept ones spread ±${pct(spreadAboutCells(kept))}, ±${pct(spreadAboutCells([...kept, ...thisOnly]))} with those put back`;
 }
@@ -416,7 +417,7 @@ async function summarize(): Promise<void> {
   const links = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_LINK)));
   if (links.some((l) => l !== null)) say(`- The cores' round trip (src/host/core-link-probe.ts; a repetition above 2× the device's lower quartile so far is discarded): A ${links[0] ?? '-'}; B ${links[1] ?? '-'}; C ${links[2] ?? '-'}.`);
   const shares = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_SHARE)));
-  if (shares.some((l) => l !== null)) say(`- Two threads' loop against one's (src/host/core-share-probe.ts; a repetition of a cell on more than one thread above 1.5× the device's lower quartile so far is discarded): A ${shares[0] ?? '-'}; B ${shares[1] ?? '-'}; C ${shares[2] ?? '-'}.`);
+  if (shares.some((l) => l !== null)) say(`- Two threads' loop against one's (src/host/core-share-probe.ts; where timing.noise.maxCoreShareFactor is set, a repetition of a cell on more than one thread above that many times the device's lower quartile so far is discarded): A ${shares[0] ?? '-'}; B ${shares[1] ?? '-'}; C ${shares[2] ?? '-'}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));

@@ -3,10 +3,11 @@
  * (issue 18 item 5). On a 2-vCPU VM the hypervisor decides where our vCPUs run. Besides moving them
  * apart (core-link-probe.ts), it sometimes puts them on the two hardware threads of one physical
  * core. Then they share its execution units, and a two-thread cell runs far slower. On the Zen 4
- * EPYC VM where this was found, a two-thread SqueezeNet 1.1 b1 took about 7.1 ms in that state
- * against about 4.2 ms, while the round trip between the threads read *faster* than usual (about
- * 85 ns against 110–140 ns: the line never leaves the core). The round-trip rule keeps such
- * repetitions, and this reading catches them (`npm run bench:core-link`, docs/BENCHMARKS.md).
+ * EPYC VM where this was found, a two-thread SqueezeNet 1.1 b1 took a median 7.09 ms in that state
+ * against 4.45 ms, while the round trip between the threads read *faster* than usual (a median
+ * 83 ns against 128 ns: the line never leaves the core), so the round-trip rule keeps such
+ * repetitions (`npm run bench:core-link`, docs/BENCHMARKS.md). Discarding by this reading is off
+ * by default (host-noise.ts maxCoreShareFactor); it is recorded beside every repetition.
  *
  * The probe: a loop of eight independent floating-point multiply chains, enough to keep a core's
  * multiply units busy. It runs on this thread alone, then on this thread and a worker thread at

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coreProbeReference, DEFAULT_NOISE_THRESHOLDS } from '../../src/host/host-noise.js';
+import { coreProbeReference, DEFAULT_NOISE_THRESHOLDS, ONE_CORE_FACTOR } from '../../src/host/host-noise.js';
 import { newlyDisturbedByCores } from '../../src/latency/core-probes-judgement.js';
 import type { RepetitionCell } from '../../src/results/cell-types.js';
 
@@ -28,10 +28,12 @@ test('repetitions kept while the reference sat in the slow state are discarded o
   assert.deepEqual(newlyDisturbedByCores(reps, links(later), { maxCoreLinkFactor: null, maxCoreShareFactor: null }), []);
 });
 
-test('a kept two-thread repetition read on one core is discarded once the device has a reference for the ratio; a one-thread one is not judged by it', () => {
+test('with the ratio judged, a kept two-thread repetition read on one core is discarded once the device has a reference for it; a one-thread one is not judged by it', () => {
   const reps = [rep(0, 85, false, [], 2.03), rep(1, 125, false, [], 1.05), rep(2, 85, false, [], 2.03, 1)];
-  assert.deepEqual(newlyDisturbedByCores(reps, { linkNs: 120, shareRatio: null }, DEFAULT_NOISE_THRESHOLDS), []);
-  const changed = newlyDisturbedByCores(reps, { linkNs: 120, shareRatio: coreProbeReference([2.03, 1.05, 1.0, 1.1, 0.98]) }, DEFAULT_NOISE_THRESHOLDS);
+  assert.deepEqual(newlyDisturbedByCores(reps, { linkNs: 120, shareRatio: null }, { ...DEFAULT_NOISE_THRESHOLDS, maxCoreShareFactor: ONE_CORE_FACTOR }), [], 'no reference yet');
+  const settled = { linkNs: 120, shareRatio: coreProbeReference([2.03, 1.05, 1.0, 1.1, 0.98]) };
+  assert.deepEqual(newlyDisturbedByCores(reps, settled, DEFAULT_NOISE_THRESHOLDS), [], 'the ratio is not judged by default');
+  const changed = newlyDisturbedByCores(reps, settled, { ...DEFAULT_NOISE_THRESHOLDS, maxCoreShareFactor: ONE_CORE_FACTOR });
   assert.deepEqual(changed.map((r) => r.repetition), [0]);
   assert.match(changed[0]!.discard_reasons.join('; '), /two threads ran a loop 2\.03× as long as one/);
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { readCoreShareRatio } from '../../src/host/core-share-probe.js';
-import { coreDisturbances, DEFAULT_NOISE_THRESHOLDS } from '../../src/host/host-noise.js';
+import { coreDisturbances, DEFAULT_NOISE_THRESHOLDS, ONE_CORE_FACTOR } from '../../src/host/host-noise.js';
 import { ROOT } from '../helpers/cli.js';
 
 const run = promisify(execFile);
@@ -33,18 +33,20 @@ test('held to one CPU (taskset), the two threads take turns and the loop reads a
   assert.equal((await onOneCpu('readCoreShareRatio')).stdout.trim(), 'null');
 });
 
-test('a repetition whose ratio is above 1.5× the reference is disturbed; the round trip is judged beside it', () => {
-  assert.equal(DEFAULT_NOISE_THRESHOLDS.maxCoreShareFactor, 1.5);
+test('off by default; set to 1.5, a repetition whose ratio is above 1.5× the reference is disturbed, the round trip judged beside it', () => {
+  assert.equal(DEFAULT_NOISE_THRESHOLDS.maxCoreShareFactor, null);
+  assert.deepEqual(coreDisturbances({ linkNs: 85, shareRatio: 2.04 }, { linkNs: 120, shareRatio: 1.0 }, DEFAULT_NOISE_THRESHOLDS), [], 'off by default');
+  const on = { ...DEFAULT_NOISE_THRESHOLDS, maxCoreShareFactor: ONE_CORE_FACTOR };
   const ref = { linkNs: 120, shareRatio: 1.0 };
-  const shared = coreDisturbances({ linkNs: 85, shareRatio: 2.04 }, ref, DEFAULT_NOISE_THRESHOLDS);
+  const shared = coreDisturbances({ linkNs: 85, shareRatio: 2.04 }, ref, on);
   assert.deepEqual(shared.map((d) => d.kind), ['core-share']);
   assert.match(shared[0]!.message, /two threads ran a loop 2\.04× as long as one, above 1\.5× the device's usual 1\.00/);
-  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 1.5 }, ref, DEFAULT_NOISE_THRESHOLDS), [], 'at the limit');
-  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 1.51 }, ref, DEFAULT_NOISE_THRESHOLDS).map((d) => d.kind), ['core-share'], 'just above');
-  assert.deepEqual(coreDisturbances({ linkNs: 400, shareRatio: 2.1 }, ref, DEFAULT_NOISE_THRESHOLDS).map((d) => d.kind), ['core-link', 'core-share'], 'both');
-  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 2.1 }, { ...ref, shareRatio: null }, DEFAULT_NOISE_THRESHOLDS), [], 'too few readings to judge');
-  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: null }, ref, DEFAULT_NOISE_THRESHOLDS), [], 'no reading');
-  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 2.1 }, ref, { ...DEFAULT_NOISE_THRESHOLDS, maxCoreShareFactor: null }), [], 'check off');
+  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 1.5 }, ref, on), [], 'at the limit');
+  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 1.51 }, ref, on).map((d) => d.kind), ['core-share'], 'just above');
+  assert.deepEqual(coreDisturbances({ linkNs: 400, shareRatio: 2.1 }, ref, on).map((d) => d.kind), ['core-link', 'core-share'], 'both');
+  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 2.1 }, { ...ref, shareRatio: null }, on), [], 'too few readings to judge');
+  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: null }, ref, on), [], 'no reading');
+  assert.deepEqual(coreDisturbances({ linkNs: 120, shareRatio: 2.1 }, ref, { ...on, maxCoreShareFactor: null }), [], 'check off');
   // A host whose two vCPUs are always one core's hardware threads reads about 2 every time: its reference is 2, and nothing is discarded.
-  assert.deepEqual(coreDisturbances({ linkNs: 85, shareRatio: 2.05 }, { linkNs: 85, shareRatio: 1.98 }, DEFAULT_NOISE_THRESHOLDS), []);
+  assert.deepEqual(coreDisturbances({ linkNs: 85, shareRatio: 2.05 }, { linkNs: 85, shareRatio: 1.98 }, on), []);
 });
