@@ -64,65 +64,32 @@ function burst(f: Int32Array, ms: number): number | null {
   return stalled || trips === 0 ? null : (elapsed * 1e6) / trips;
 }
 
-/** A reading taken beside a repetition: long enough to ride out one burst the OS interrupted. */
-const FULL = { bursts: BURSTS, burstMs: BURST_MS };
-
-/** Two threads ready to bounce the line: read() as often as needed, then close(). */
-export interface CoreLinkProbe {
-  /** The round trip now, ns (median of the bursts); null when the other thread stopped answering in most. Runs on this thread, synchronously. */
-  read(opts?: { bursts: number; burstMs: number }): number | null;
-  close(): Promise<void>;
-}
-
 /**
- * Starts the other thread (a worker, parked in Atomics.wait between readings, so it takes no CPU
- * then) and warms both sides' JIT; null on a host with one CPU, where two spinning threads would
- * only take turns.
+ * The round trip of a cache line between this thread and another, ns (median of short bursts,
+ * about 100 ms with the worker's start); null on a host with one CPU, where two spinning threads
+ * would only take turns, or when the other thread stopped answering in most bursts.
  */
-export async function openCoreLinkProbe(): Promise<CoreLinkProbe | null> {
+export async function readCoreLinkNs(): Promise<number | null> {
   if (os.availableParallelism() < 2) return null;
   const shared = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
   const f = new Int32Array(shared);
   // execArgv: the echo is plain CommonJS, whatever flags (--input-type=module) started this process.
   const worker = new Worker(ECHO, { eval: true, execArgv: [], workerData: shared });
-  const close = async () => {
-    Atomics.store(f, 1, -1);
-    Atomics.notify(f, 1);
-    await worker.terminate();
-  };
   try {
     await new Promise<void>((resolve, reject) => {
       worker.once('online', resolve);
       worker.once('error', reject);
     });
-    burst(f, BURST_MS);
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  return {
-    read({ bursts, burstMs } = FULL) {
-      const readings: number[] = [];
-      for (let i = 0; i < bursts; i++) {
-        const ns = burst(f, burstMs);
-        if (ns !== null) readings.push(ns);
-      }
-      return readings.length > bursts / 2 ? median(readings) : null;
-    },
-    close,
-  };
-}
-
-/**
- * The round trip of a cache line between this thread and another, ns (median of short bursts,
- * about 100 ms with the worker's start); null on one CPU or when the other thread stopped answering.
- */
-export async function readCoreLinkNs(): Promise<number | null> {
-  const probe = await openCoreLinkProbe();
-  if (!probe) return null;
-  try {
-    return probe.read();
+    burst(f, BURST_MS); // the first burst warms both sides' JIT
+    const readings: number[] = [];
+    for (let i = 0; i < BURSTS; i++) {
+      const ns = burst(f, BURST_MS);
+      if (ns !== null) readings.push(ns);
+    }
+    return readings.length > BURSTS / 2 ? median(readings) : null;
   } finally {
-    await probe.close();
+    Atomics.store(f, 1, -1);
+    Atomics.notify(f, 1);
+    await worker.terminate();
   }
 }
