@@ -8,8 +8,8 @@
  * trip exceeds 2× the lower quartile of all the run's readings, every row's; it is "one core" when
  * its ratio exceeds 1.5× the lower quartile of the run's ratios. These are the rules a study
  * discards repetitions by, against all its device's readings (src/host/host-noise.ts
- * coreDisturbances; the ratio's only where timing.noise.maxCoreShareFactor is set). Files written before the ratio was read have no ratios, and their summary
- * has only the round trip's table.
+ * coreDisturbances; the ratio's only where timing.noise.maxCoreShareFactor is set). Files written
+ * before the ratio was read have no ratios, and their summary has only the round trip's table.
  *
  *   npm run bench:core-link -- --measure --file docs/benchmarks/core-link-<host>.json [--seconds 60 --models squeezenet1.1_zoo-weights_opset13:1,resnet50_keras_opset13:1]
  *   npm run bench:core-link -- --file docs/benchmarks/core-link-<host>.json    (the summary of a committed file)
@@ -84,6 +84,9 @@ async function measure(): Promise<Results> {
   return { cpu: `${cpu.model}${family}`, cores: os.availableParallelism(), started, seconds, series };
 }
 
+/** p50s as "median [min, max]", or a dash for none. */
+const spread = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
+
 function summary(r: Results, file: string): string {
   const factor = DEFAULT_NOISE_THRESHOLDS.maxCoreLinkFactor!;
   const out = [
@@ -94,7 +97,6 @@ function summary(r: Results, file: string): string {
   ];
   // One reference for the whole run, as a study judges a repetition against all its device's readings.
   const ref = coreProbeReference(r.series.flatMap((s) => s.windows.flatMap((w) => (w.linkNs === null ? [] : [w.linkNs]))));
-  const fmt = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
   for (const s of r.series) {
     const read = s.windows.filter((w): w is Window & { linkNs: number } => w.linkNs !== null);
     const links = read.map((w) => w.linkNs);
@@ -103,7 +105,7 @@ function summary(r: Results, file: string): string {
     const ratio = slow.length && fast.length ? (median(slow.map((w) => w.p50Ms)) / median(fast.map((w) => w.p50Ms))).toFixed(3) : '–';
     const r2 = read.length > 2 ? pearson(read.map((w) => Math.log(w.p50Ms)), links.map(Math.log)).toFixed(2) : '–';
     const sorted = [...links].sort((a, b) => a - b);
-    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${s.windows.length} | ${links.length ? `${median(links).toFixed(0)}, ${quantileSorted(sorted, 0.25).toFixed(0)}, ${sorted.at(-1)!.toFixed(0)}` : '–'} | ${slow.length} | ${fmt(fast.map((w) => w.p50Ms))} | ${fmt(slow.map((w) => w.p50Ms))} | ${ratio} | ${r2} |`);
+    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${s.windows.length} | ${links.length ? `${median(links).toFixed(0)}, ${quantileSorted(sorted, 0.25).toFixed(0)}, ${sorted.at(-1)!.toFixed(0)}` : '–'} | ${slow.length} | ${spread(fast.map((w) => w.p50Ms))} | ${spread(slow.map((w) => w.p50Ms))} | ${ratio} | ${r2} |`);
   }
   out.push('', `A window is "slow link" when its round trip exceeds ${factor}× the lower quartile of all the run's readings, ${ref?.toFixed(0) ?? '–'} ns, as a study judges a repetition against all its device's readings (src/host/host-noise.ts coreDisturbances); slow/fast is the ratio of the two states' median p50s.`);
   // How long a state lasts: the longest run of consecutive windows in one state within a row.
@@ -118,32 +120,32 @@ function summary(r: Results, file: string): string {
   }));
   out.push(`The longest stretch of consecutive slow-link windows within a row: ${longest(true)}; of fast-link ones: ${longest(false)}.`);
   const shares = r.series.flatMap((s) => s.windows.flatMap((w) => (w.shareRatio == null ? [] : [w.shareRatio])));
-  if (shares.length) out.push('', ...oneCoreTable(r, ref, coreProbeReference(shares)));
+  if (shares.length) out.push('', ...oneCoreTable(r, factor * (ref ?? Infinity), coreProbeReference(shares)));
   return out.join('\n');
 }
 
-/** The windows by state with both probes: the usual one, the vCPUs apart (slow link), and on one core (ratio high). */
-function oneCoreTable(r: Results, linkRef: number | null, shareRef: number | null): string[] {
-  const linkFactor = DEFAULT_NOISE_THRESHOLDS.maxCoreLinkFactor!;
+/** The windows by state with both probes: the usual one, the vCPUs apart (round trip above linkLimit), and on one core (ratio high). */
+function oneCoreTable(r: Results, linkLimit: number, shareRef: number | null): string[] {
   const shareFactor = ONE_CORE_FACTOR;
   const out = [
     '| model | batch | threads | two threads\' loop / one\'s: median, lower quartile, max | usual windows | p50 ms, usual: median [min, max] | one-core windows | p50 ms, one core: median [min, max] | one core/usual | round trip ns, usual / one core: medians | slow-link windows | slow link/usual |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
-  const fmt = (xs: number[]) => (xs.length ? `${median(xs).toFixed(2)} [${Math.min(...xs).toFixed(2)}, ${Math.max(...xs).toFixed(2)}]` : '–');
   const ratio = (a: number[], b: number[]) => (a.length && b.length ? (median(a) / median(b)).toFixed(3) : '–');
   for (const s of r.series) {
     const read = s.windows.filter((w) => w.linkNs != null && w.shareRatio != null);
-    const slowLink = (w: Window) => linkRef !== null && w.linkNs! > linkFactor * linkRef;
+    const slowLink = (w: Window) => w.linkNs! > linkLimit;
     const oneCore = (w: Window) => shareRef !== null && w.shareRatio! > shareFactor * shareRef;
-    const usual = read.filter((w) => !slowLink(w) && !oneCore(w)).map((w) => w.p50Ms);
-    const one = read.filter(oneCore).map((w) => w.p50Ms);
+    const usualWindows = read.filter((w) => !slowLink(w) && !oneCore(w));
+    const oneCoreWindows = read.filter(oneCore);
+    const usual = usualWindows.map((w) => w.p50Ms);
+    const one = oneCoreWindows.map((w) => w.p50Ms);
     const apart = read.filter((w) => slowLink(w) && !oneCore(w)).map((w) => w.p50Ms);
     const sorted = read.map((w) => w.shareRatio!).sort((a, b) => a - b);
     const dist = sorted.length ? `${median(sorted).toFixed(2)}, ${quantileSorted(sorted, 0.25).toFixed(2)}, ${sorted.at(-1)!.toFixed(2)}` : '–';
     const links = (ws: Window[]) => (ws.length ? median(ws.map((w) => w.linkNs!)).toFixed(0) : '–');
-    const trips = `${links(read.filter((w) => !slowLink(w) && !oneCore(w)))} / ${links(read.filter(oneCore))}`;
-    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${dist} | ${usual.length} | ${fmt(usual)} | ${one.length} | ${fmt(one)} | ${ratio(one, usual)} | ${trips} | ${apart.length} | ${ratio(apart, usual)} |`);
+    const trips = `${links(usualWindows)} / ${links(oneCoreWindows)}`;
+    out.push(`| ${s.model} | ${s.batch} | ${s.threads} | ${dist} | ${usual.length} | ${spread(usual)} | ${one.length} | ${spread(one)} | ${ratio(one, usual)} | ${trips} | ${apart.length} | ${ratio(apart, usual)} |`);
   }
   out.push('', `A window is "one core" when the ratio exceeds ${shareFactor}× the lower quartile of all the run's ratios, ${shareRef?.toFixed(2) ?? '–'}; "usual" when neither probe calls it disturbed; the slow-link windows counted here are those not also one core. Windows where either probe gave no reading are left out.`);
   return out;

@@ -130,6 +130,13 @@ function deviationsFromCells(reps: Row[]): number[] {
 }
 
 const rootMeanSquare = (xs: number[]) => Math.sqrt(xs.reduce((s, d) => s + d * d, 0) / xs.length);
+/** A run's latency_repetitions rows (discarded ones included), read once however many summary lines use them. */
+const repetitionTables = new Map<string, Promise<Row[]>>();
+function repetitionsOf(name: string): Promise<Row[]> {
+  if (!repetitionTables.has(name)) repetitionTables.set(name, readResultTable(path.join(dir, name), 'latency_repetitions'));
+  return repetitionTables.get(name)!;
+}
+
 const halfWidth = (r: Row) => (Number(r.p50_ci_high_ms) - Number(r.p50_ci_low_ms)) / 2 / Number(r.p50_ms);
 
 interface RoundReading {
@@ -143,7 +150,7 @@ interface RoundReading {
 
 /** Each round's effect on the cells measured in it (a plain median of deviations, independent of src/latency/round-adjustment.ts), and the probe's reading then. */
 async function roundReadings(name: string): Promise<RoundReading[]> {
-  const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
+  const reps = (await repetitionsOf(name)).filter((r: Row) => r.discarded !== true);
   const centre = new Map<string, number>();
   for (const k of new Set(reps.map(key))) centre.set(k, median(reps.filter((r) => key(r) === k).map((r) => Math.log(Number(r.p50_ms)))));
   const rounds = [...new Set(reps.map((r) => Number(r.round)))].sort((x, y) => x - y);
@@ -192,7 +199,7 @@ async function probeLines(rows: CompareRow[]): Promise<string[]> {
  * with each reading. Quiet readings beside a wide spread mean a slowdown from outside the VM's view.
  */
 async function hostReadingText(name: string): Promise<string> {
-  const reps = (await readResultTable(path.join(dir, name), 'latency_repetitions')).filter((r: Row) => r.discarded !== true);
+  const reps = (await repetitionsOf(name)).filter((r: Row) => r.discarded !== true);
   const dev = deviationsFromCells(reps);
   const steal = reps.map((r) => Number(r.steal_fraction));
   const other = reps.map((r) => Number(r.other_cores));
@@ -220,7 +227,7 @@ const CORE_SHARE: CoreProbe = { column: 'host_core_share_ratio', show: (v) => v.
  * host is the same); null for tables from before it was read.
  */
 async function coreProbeText(name: string, probe: CoreProbe): Promise<string | null> {
-  const reps = await readResultTable(path.join(dir, name), 'latency_repetitions');
+  const reps = await repetitionsOf(name);
   const values = reps.map((r: Row) => r[probe.column]).filter((v): v is number => typeof v === 'number').sort((x, y) => x - y);
   if (values.length === 0) return null;
   const reasons = (r: Row) => (Array.isArray(r.discard_reasons) ? r.discard_reasons as string[] : []);
@@ -251,7 +258,7 @@ function adjusted(rows: Row[]): string {
  * their own latency_repetitions): the two checks it bears on, agreement and compare.
  */
 async function reanalysed(a: Row[], b: Row[]): Promise<string> {
-  const repsOf = async (n: string) => (await readResultTable(path.join(dir, n), 'latency_repetitions')) as unknown as RepetitionCell[];
+  const repsOf = async (n: string) => (await repetitionsOf(n)) as unknown as RepetitionCell[];
   const [ra, rb] = [await repsOf('a'), await repsOf('b')];
   const adjust = (rows: Row[], reps: RepetitionCell[]) => adjustForRounds(rows.filter((r) => r.status === 'ok') as unknown as LatencyCell[], reps);
   const [la, lb] = [adjust(a, ra), adjust(b, rb)];
