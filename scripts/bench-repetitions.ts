@@ -5,7 +5,7 @@
  * on one core for part of it. The studies' tables are kept (no cells) under --dir, so the figures
  * can be recomputed from committed data:
  *
- *   npm run bench:repetitions -- --measure --dir DIR [--keep]   # ~25-40 min on 2 cores; DIR is emptied first
+ *   npm run bench:repetitions -- --measure --dir DIR [--keep] [--threads N]   # ~25-60 min on 2 cores; DIR is emptied first
  *   npm run bench:repetitions [-- --dir DIR]                     # the summary, from the tables (default docs/benchmarks/repetitions)
  *   npm run bench:repetitions -- --pool docs/benchmarks          # every pair under that folder, side by side and pooled
  *   npm run bench:repetitions -- --rules docs                    # two interval rules on every committed second run
@@ -59,6 +59,8 @@ const { values: args } = parseArgs({ options: {
   'busy-for': { type: 'string', default: '180' },
   // Keep the studies' results folders (cells included), so `dnnbench tables` can rebuild their tables.
   keep: { type: 'boolean', default: false },
+  // The device's intra-op threads (study spec `threads`); default: onnxruntime's, all cores.
+  threads: { type: 'string' },
   pool: { type: 'string' },
   rules: { type: 'string' },
 } });
@@ -82,7 +84,7 @@ const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPat
 async function study(name: string, work: string): Promise<void> {
   const spec = path.join(work, `${name}.yaml`);
   await writeFile(spec, [
-    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()} }]`, 'batchSizes: [1, 4, 16]',
+    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()}${args.threads ? `, threads: ${Number(args.threads)}` : ''} }]`, 'batchSizes: [1, 4, 16]',
     `dataset: { kit: ${KIT}, limit: 64 }`,
   ].join('\n'));
   const out = path.join(work, name);
@@ -380,6 +382,17 @@ function insideOrFlagged(a: Row[], b: Row[]): { agree: number; cells: number } {
   return { agree, cells: cells.length };
 }
 
+/**
+ * The host and, when its cells ran on fewer intra-op threads than it has cores (bench:repetitions
+ * --threads), their thread count: "AMD EPYC (2 cores, 1 intra-op thread a cell)".
+ */
+function hostLabel(device: Row | undefined, latency: Row[]): string {
+  const threads = [...new Set(latency.filter((r) => r.status === 'ok').map((r) => Number(r.threads)))];
+  const fewer = threads.some((t) => t < Number(device?.cpu_cores));
+  const note = fewer ? `, ${threads.join(' and ')} intra-op thread${threads.join() === '1' ? '' : 's'} a cell` : '';
+  return `${device?.cpu_model} (${device?.cpu_cores} cores${note})`;
+}
+
 async function summarize(): Promise<void> {
   const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
   const [a, b, c] = [await latencyOf('a'), await latencyOf('b'), await latencyOf('c')];
@@ -392,7 +405,7 @@ async function summarize(): Promise<void> {
   const B = byKey(b);
   const lines: string[] = [];
   const say = (s = '') => lines.push(s);
-  say(`Host: ${devA?.cpu_model} (${devA?.cpu_cores} cores). Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions -- --dir ${path.relative(ROOT, dir)}\`.`);
+  say(`Host: ${hostLabel(devA, a)}. Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions -- --dir ${path.relative(ROOT, dir)}\`.`);
   say();
   say('| cell | A p50 ms [95% interval] | A reps (disc.) | A verdict | B p50 ms [95% interval] | B reps (disc.) | B verdict | B in A | A in B |');
   say('|---|---|---|---|---|---|---|---|---|');
@@ -509,7 +522,7 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
   const ruled = insideOrFlagged((await withHostMoveRule(path.join(pairDir, 'a'), a)).rows, (await withHostMoveRule(path.join(pairDir, 'b'), b)).rows);
   return {
     name: path.basename(pairDir),
-    cpu: `${device?.cpu_model} (${device?.cpu_cores} cores)`,
+    cpu: hostLabel(device, a),
     started: new Date(firstStart).toISOString().slice(0, 16).replace('T', ' '),
     cells: cells.length,
     stable: [count((k) => A.get(k)!.stability === 'stable'), count((k) => B.get(k)!.stability === 'stable')],
