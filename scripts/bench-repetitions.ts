@@ -84,7 +84,7 @@ const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPat
 async function study(name: string, work: string): Promise<void> {
   const spec = path.join(work, `${name}.yaml`);
   await writeFile(spec, [
-    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()}${args.threads ? `, threads: ${Number(args.threads)}` : ''} }]`, 'batchSizes: [1, 4, 16]',
+    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()}${args.threads ? `, threads: ${args.threads}` : ''} }]`, 'batchSizes: [1, 4, 16]',
     `dataset: { kit: ${KIT}, limit: 64 }`,
   ].join('\n'));
   const out = path.join(work, name);
@@ -387,7 +387,7 @@ function insideOrFlagged(a: Row[], b: Row[]): { agree: number; cells: number } {
  * --threads), their thread count: "AMD EPYC (2 cores, 1 intra-op thread a cell)".
  */
 function hostLabel(device: Row | undefined, latency: Row[]): string {
-  const threads = [...new Set(latency.filter((r) => r.status === 'ok').map((r) => Number(r.threads)))];
+  const threads = [...new Set(latency.filter((r) => r.status === 'ok' && r.threads != null).map((r) => Number(r.threads)))];
   const fewer = threads.some((t) => t < Number(device?.cpu_cores));
   const note = fewer ? `, ${threads.join(' and ')} intra-op thread${threads.join() === '1' ? '' : 's'} a cell` : '';
   return `${device?.cpu_model} (${device?.cpu_cores} cores${note})`;
@@ -678,6 +678,11 @@ if (args.pool) {
 // Measuring replaces --dir's tables: name it, so committed runs are not overwritten by default.
 if (args.measure && !process.argv.slice(2).some((a) => a === '--dir' || a.startsWith('--dir='))) {
   console.error('bench:repetitions --measure: give --dir for the new tables (it is emptied first; the committed runs are under docs/benchmarks/repetitions*)');
+  process.exit(2);
+}
+// Checked before measure() empties --dir, so a mistyped count costs nothing.
+if (args.measure && args.threads !== undefined && !/^[1-9]\d*$/.test(args.threads)) {
+  console.error(`bench:repetitions --measure: --threads must be a positive integer (the device's intra-op threads), not "${args.threads}"`);
   process.exit(2);
 }
 if (args.measure) await measure();
