@@ -40,7 +40,8 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { localCpuQueue } from '../src/host/local-queue.js';
 import { readResultTable, type Row } from '../src/report/read-tables.js';
-import { commonShift, compareCells, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
+import { commonShift, compareCells, regressions, type CompareCell, type CompareRow } from '../src/analysis/compare.js';
+import { compareStudies } from '../src/cli/compare-command.js';
 import { adjustForRounds } from '../src/latency/round-adjusted-cells.js';
 import { priorFor, rerunInterval, widenToSpread } from '../src/latency/cell-interval.js';
 import { devicePrior, moderatedHalfWidth, spreadOfInterval, type Spread } from '../src/stats/moderated-spread.js';
@@ -473,7 +474,7 @@ async function summarize(): Promise<void> {
   if (keptDuring.length) {
     const overlapS = (r: Row) => (Math.min(window.end, startOf(r) + Number(r.seconds) * 1000) - Math.max(window.start, startOf(r))) / 1000;
     say(`- C, repetitions kept though they overlapped the busy loop: ${keptDuring.map((r) => `${key(r)} repetition ${r.repetition}, ${overlapS(r).toFixed(2)} s of its ${Number(r.seconds).toFixed(2)} s, ` +
-      `other processes ${Number(r.other_cores).toFixed(3)} cores over it, p50 ${Number(r.p50_ms).toFixed(2)} ms`).join('; ')}.`);
+      `other processes ${Number(r.other_cores).toFixed(3)} cores over it${typeof r.timed_other_cores === 'number' ? ` and ${r.timed_other_cores.toFixed(3)} over its timed runs` : ''}, p50 ${Number(r.p50_ms).toFixed(2)} ms`).join('; ')}.`);
   }
   const offC = touched.filter((k) => A.has(k) && C.has(k)).map((k) => `${k} ${(Number(C.get(k)!.p50_ms) / Number(A.get(k)!.p50_ms)).toFixed(3)}`);
   say(`- C/A p50 ratio of those cells: ${offC.join(', ') || '-'}.`);
@@ -503,6 +504,14 @@ interface PairAgreement {
   /** Median half-width of the 95% intervals as written, A and B: what the issue's 3% is read on. */
   writtenHalfWidth: [number, number];
   shared: number;
+  /** `dnnbench compare a b`: cells significantly changed, by the plain ratio and (null without probe readings) with the host's speed by the probe taken out. */
+  changed: number;
+  changedHostAdjusted: number | null;
+  /** The compute probe's B/A; null without readings. */
+  probe: number | null;
+  /** Whether `--fail-on-regression 1` fails, plain and with --host-adjusted (null without probe readings). */
+  fails: boolean;
+  failsHostAdjusted: boolean | null;
 }
 
 async function pairAgreement(pairDir: string): Promise<PairAgreement> {
@@ -520,6 +529,8 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
   const [device] = await readResultTable(path.join(pairDir, 'a'), 'devices');
   const firstStart = Math.min(...reps.map((r) => Number(new Date(r.started_at as string | number | Date))));
   const ruled = insideOrFlagged((await withHostMoveRule(path.join(pairDir, 'a'), a)).rows, (await withHostMoveRule(path.join(pairDir, 'b'), b)).rows);
+  // One CPU device in each run: one device pair.
+  const { rows, hostSpeed } = (await compareStudies(path.join(pairDir, 'a'), path.join(pairDir, 'b'), { minChange: 0.01 }))[0]!;
   return {
     name: path.basename(pairDir),
     cpu: hostLabel(device, a),
@@ -535,6 +546,11 @@ async function pairAgreement(pairDir: string): Promise<PairAgreement> {
     halfWidth: [hw(ca, A), hw(cb, B)],
     writtenHalfWidth: [median(cells.map((k) => halfWidth(A.get(k)!))), median(cells.map((k) => halfWidth(B.get(k)!)))],
     shared: median(cells.map((k) => p50B(k) / Number(A.get(k)!.p50_ms))),
+    changed: rows.filter((r) => r.significant).length,
+    changedHostAdjusted: hostSpeed ? rows.filter((r) => r.host_adjusted_significant === true).length : null,
+    probe: hostSpeed?.compute.ratio ?? null,
+    fails: regressions(rows, 1).length > 0,
+    failsHostAdjusted: hostSpeed ? regressions(rows, 1, 'host-adjusted').length > 0 : null,
   };
 }
 
@@ -546,10 +562,10 @@ async function pooled(root: string): Promise<void> {
   const say = (s = '') => lines.push(s);
   say(`Every bench:repetitions pair under ${path.relative(ROOT, root)}, B's p50 against A's intervals. Command: \`npm run bench:repetitions -- --pool ${path.relative(ROOT, root)}\`.`);
   say();
-  say('| tables | CPU | A started (UTC) | stable A, B | inside or flagged | inside or flagged (host-move rule) | inside A\'s 95% (as written) | inside A\'s rerun (as written) | inside A\'s 95% (current rule) | inside A\'s rerun (current rule) | median half-width A, B (current rule) | median B/A |');
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say('| tables | CPU | A started (UTC) | stable A, B | inside or flagged | inside or flagged (host-move rule) | inside A\'s 95% (as written) | inside A\'s rerun (as written) | inside A\'s 95% (current rule) | inside A\'s rerun (current rule) | median half-width A, B (current rule) | median B/A | probe B/A | compare: changed (probe taken out) |');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const p of pairs) {
-    say(`| ${p.name} | ${p.cpu} | ${p.started} | ${p.stable[0]}, ${p.stable[1]} of ${p.cells} | ${p.flagRule} | ${p.flagRuleHostMove} | ${p.written95} | ${p.writtenRerun ?? '-'} | ${p.current95} | ${p.currentRerun} | ±${pct(p.halfWidth[0])}, ±${pct(p.halfWidth[1])} | ${p.shared.toFixed(3)} |`);
+    say(`| ${p.name} | ${p.cpu} | ${p.started} | ${p.stable[0]}, ${p.stable[1]} of ${p.cells} | ${p.flagRule} | ${p.flagRuleHostMove} | ${p.written95} | ${p.writtenRerun ?? '-'} | ${p.current95} | ${p.currentRerun} | ±${pct(p.halfWidth[0])}, ±${pct(p.halfWidth[1])} | ${p.shared.toFixed(3)} | ${p.probe?.toFixed(3) ?? '-'} | ${p.changed}${p.changedHostAdjusted === null ? '' : ` (${p.changedHostAdjusted})`} |`);
   }
   const total = (f: (p: PairAgreement) => number) => pairs.reduce((s, p) => s + f(p), 0);
   const n = total((p) => p.cells);
@@ -568,6 +584,15 @@ async function pooled(root: string): Promise<void> {
   const meets = (p: PairAgreement) => p.flagRuleHostMove >= 0.9 * p.cells;
   say(`- With the host-move rule (src/latency/host-move.ts) applied to every pair's tables: inside or flagged ${share(total((p) => p.flagRuleHostMove))}; pairs meeting the check ${pairs.filter(meets).length} of ${pairs.length}, ` +
     `with the half-width too ${pairs.filter((p) => meets(p) && Math.max(...p.writtenHalfWidth) <= 0.03).length} of ${pairs.length}.`);
+  // Every pair ran the same code twice on one host: a change compare reports is the host's, and a
+  // regression check that fails is a false alarm.
+  const probed = pairs.filter((p) => p.changedHostAdjusted !== null);
+  const probedCells = probed.reduce((s, p) => s + p.cells, 0);
+  const calm = (changed: (p: PairAgreement) => number) => probed.filter((p) => changed(p) <= 0.1 * p.cells).length;
+  say(`- \`dnnbench compare a b\` on the ${probed.length} pairs with speed-probe readings, ${probedCells} cells of unchanged code: significantly changed ${share(probed.reduce((s, p) => s + p.changed, 0), probedCells)}, ` +
+    `with the host's speed by the probe taken out ${share(probed.reduce((s, p) => s + p.changedHostAdjusted!, 0), probedCells)}; pairs with at most 10% of cells changed ${calm((p) => p.changed)} of ${probed.length}, ` +
+    `with the probe taken out ${calm((p) => p.changedHostAdjusted!)} of ${probed.length}. \`--fail-on-regression 1\` fails ${probed.filter((p) => p.fails).length} of ${probed.length} pairs, ` +
+    `with --host-adjusted ${probed.filter((p) => p.failsHostAdjusted).length} of ${probed.length}.`);
   console.log(lines.join('\n'));
 }
 

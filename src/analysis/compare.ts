@@ -37,7 +37,9 @@
  * the cells with a distribution-free interval (commonShift), and each cell's ratio relative to it,
  * tested the same way: a cell that changed more than the others. compare cannot tell a host shift
  * from a change every cell shares (a slower onnxruntime, fewer threads), so `significant` and the
- * regression check stay on the plain ratio; the relative columns say which reading fits.
+ * regression check stay on the plain ratio; the relative columns say which reading fits. The speed
+ * probe can tell them apart (it moves with the host, not with the runtime): the host-adjusted columns
+ * test each cell's ratio over the probe's, and `regressions(…, 'host-adjusted')` decides on them.
  */
 import type { SpeedRatio } from './host-speed.js';
 import { p50Distribution } from '../stats/repetition-stats.js';
@@ -285,7 +287,14 @@ export function commonShift(rows: readonly CompareRow[]): CommonShift | null {
   return { cells: ratios.length, ratio: m.median, ratio_low: m.low, ratio_high: m.high };
 }
 
-/** Cells significantly slower in B by more than pct percent (the point ratio above 1 + pct/100). */
-export function regressions(rows: readonly CompareRow[], pct: number): CompareRow[] {
-  return rows.filter((r) => r.significant && r.ratio > 1 + pct / 100);
+/**
+ * Cells significantly slower in B by more than pct percent (the point ratio above 1 + pct/100): by
+ * the plain ratio, or ('host-adjusted') by the ratio over the host's speed by the probe, where a
+ * move of the host between the runs is not a regression (rows without the probe's columns: none).
+ */
+export function regressions(rows: readonly CompareRow[], pct: number, basis: 'plain' | 'host-adjusted' = 'plain'): CompareRow[] {
+  const over = 1 + pct / 100;
+  return basis === 'plain'
+    ? rows.filter((r) => r.significant && r.ratio > over)
+    : rows.filter((r) => r.host_adjusted_significant === true && r.host_adjusted_ratio! > over);
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { commonShift, compareCells, regressions, type CompareCell, type CompareRow } from '../analysis/compare.js';
-import { compareHostSpeed, type HostSpeedComparison, type ProbeReadings, type SpeedRatio } from '../analysis/host-speed.js';
+import { compareHostSpeed, MIN_PROBE_READINGS, type HostSpeedComparison, type ProbeReadings, type SpeedRatio } from '../analysis/host-speed.js';
 import { InputError } from '../errors.js';
 import { assertResultsDir, readResultTable, readSampleGroups, sampleKey, type Row } from '../report/read-tables.js';
 import type { StudyTableName } from '../results/schema.js';
@@ -219,6 +219,8 @@ export interface CompareCommandOptions {
   minChange?: string;
   /** Exit 1 when a cell is significantly slower in B by more than this many percent, as typed. */
   failOnRegression?: string;
+  /** The regression check decides on each cell's B/A over the host's speed by the speed probe. */
+  hostAdjusted?: boolean;
 }
 
 function percentage(flag: string, text: string): number {
@@ -227,24 +229,52 @@ function percentage(flag: string, text: string): number {
   return v;
 }
 
-/**
- * `dnnbench compare A B [--json] [--fail-on-regression PCT]`: per (model, device, batch) the p50
- * ratio B/A, its 95% interval and whether the change is significant. Resolves to the exit code:
- * 1 when --fail-on-regression found a regression, else 0.
- */
-export async function compareCommand(dirA: string, dirB: string, opts: CompareCommandOptions): Promise<number> {
-  const minChange = percentage('--min-change', opts.minChange ?? '1') / 100;
-  const failOver = opts.failOnRegression === undefined ? undefined : percentage('--fail-on-regression', opts.failOnRegression);
+/** One device pair of two studies, compared. */
+export interface DevicePairComparison {
+  /** Each side described: study, device, CPU, onnxruntime. */
+  a: string;
+  b: string;
+  /** The host's speed B/A by the speed probe; null when a side has too few probe readings. */
+  hostSpeed: HostSpeedComparison | null;
+  /** Each run's own move of the host's speed; null without repetitions. */
+  hostMove: string | null;
+  rows: CompareRow[];
+}
+
+/** Two studies' cells per device pair, compared: what `dnnbench compare` prints, for scripts too. */
+export async function compareStudies(
+  dirA: string, dirB: string, opts: Pick<CompareCommandOptions, 'deviceA' | 'deviceB' | 'resamples'> & { minChange: number },
+): Promise<DevicePairComparison[]> {
   const [a, b] = await Promise.all([loadSide(dirA), loadSide(dirB)]);
-  const pairs = devicePairs(a, b, opts);
-  const results = pairs.map(([x, y]) => {
+  return devicePairs(a, b, opts).map(([x, y]) => {
     const none = { compute: [], memory: [] };
     const hostSpeed = compareHostSpeed(a.probes.get(x) ?? none, b.probes.get(y) ?? none);
     return {
       a: describe(a, x), b: describe(b, y), hostSpeed, hostMove: hostMoveLine(a, x, b, y),
-      rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange, resamples: opts.resamples ?? 1000, hostSpeed: hostSpeed?.compute }),
+      rows: compareCells(cells(a, x), cells(b, y), { a: x, b: y }, { minChange: opts.minChange, resamples: opts.resamples ?? 1000, hostSpeed: hostSpeed?.compute }),
     };
   });
+}
+
+/**
+ * `dnnbench compare A B [--json] [--fail-on-regression PCT [--host-adjusted]]`: per (model,
+ * device, batch) the p50 ratio B/A, its 95% interval and whether the change is significant.
+ * Resolves to the exit code: 1 when --fail-on-regression found a regression, else 0.
+ */
+export async function compareCommand(dirA: string, dirB: string, opts: CompareCommandOptions): Promise<number> {
+  const minChange = percentage('--min-change', opts.minChange ?? '1') / 100;
+  const failOver = opts.failOnRegression === undefined ? undefined : percentage('--fail-on-regression', opts.failOnRegression);
+  if (opts.hostAdjusted && failOver === undefined) throw new InputError('--host-adjusted decides the regression check: give --fail-on-regression PCT with it');
+  const results = await compareStudies(dirA, dirB, { ...opts, minChange });
+  if (opts.hostAdjusted) {
+    // Without the host's speed there is nothing to take out: failing or passing on the plain ratio
+    // instead would answer a question the user did not ask.
+    const blind = results.find((r) => !r.hostSpeed);
+    if (blind) {
+      throw new InputError(`--host-adjusted: no host speed for ${blind.a} against ${blind.b}: each study needs speed-probe readings ` +
+        `(latency_repetitions.host_probe_compute_ms) beside at least ${MIN_PROBE_READINGS} clean repetitions of the device; studies from before the probe have none`);
+    }
+  }
   const all = results.flatMap((r) => r.rows);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(all, null, 1)}\n`);
@@ -259,11 +289,15 @@ export async function compareCommand(dirA: string, dirB: string, opts: CompareCo
     process.stdout.write(`${summary(all, minChange)}\n`);
   }
   if (failOver === undefined) return 0;
-  const slower = regressions(all, failOver);
+  const basis = opts.hostAdjusted ? 'host-adjusted' : 'plain';
+  const slower = regressions(all, failOver, basis);
   for (const r of slower) {
+    const ratio = basis === 'plain' ? `B/A ${r.ratio.toFixed(3)} (95% ${r.ratio_low!.toFixed(3)}–${r.ratio_high!.toFixed(3)})`
+      : `B/A ${r.ratio.toFixed(3)} over the host's ${r.host_speed_ratio!.toFixed(3)}: ${r.host_adjusted_ratio!.toFixed(3)}`;
     process.stderr.write(`dnnbench: regression: ${r.model_id} b${r.batch_size}${r.variant ? `@${r.variant}` : ''} on ${r.device_b}: ${r.p50_a_ms.toFixed(3)} → ${r.p50_b_ms.toFixed(3)} ms, ` +
-      `B/A ${r.ratio.toFixed(3)} (95% ${r.ratio_low!.toFixed(3)}–${r.ratio_high!.toFixed(3)}), more than ${failOver}% slower\n`);
+      `${ratio}, more than ${failOver}% slower\n`);
   }
-  process.stderr.write(`dnnbench: ${slower.length} of ${all.length} cells significantly slower by more than ${failOver}%\n`);
+  process.stderr.write(`dnnbench: ${slower.length} of ${all.length} cells significantly slower by more than ${failOver}%` +
+    `${basis === 'plain' ? '' : ' with the host\'s speed by the probe taken out'}\n`);
   return slower.length ? 1 : 0;
 }

@@ -101,7 +101,8 @@ program.command('compare <resultsA> [resultsB]')
   .option('--resamples <n>', 'bootstrap resamples for studies without repetitions', (v) => Number(v), 1000)
   .option('--min-change <pct>', 'smallest change in percent reported as significant', '1')
   .option('--fail-on-regression <pct>', 'exit 1 when a cell is significantly slower in B by more than PCT percent')
-  .action(async (a: string, b: string | undefined, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string }) => {
+  .option('--host-adjusted', 'with --fail-on-regression: decide on each cell\'s B/A over the host\'s speed by the speed probe (host_adjusted_ratio), so a move of a shared host between the runs is not a regression')
+  .action(async (a: string, b: string | undefined, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string; hostAdjusted?: boolean }) => {
     if (b === undefined) return (await import('./variants-compare.js')).variantsCompare(a, opts.json ?? false);
     const code = await (await import('./compare-command.js')).compareCommand(a, b, opts);
     if (code !== 0) process.exit(code);

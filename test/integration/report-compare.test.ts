@@ -102,6 +102,31 @@ test('--fail-on-regression PCT: exit 1 naming the cells significantly slower by 
   assert.match(bad.stderr, /--fail-on-regression 'ten': give a percentage ≥ 0/);
 });
 
+test('--host-adjusted: refused without --fail-on-regression, and for studies without speed-probe readings, in one line each', async () => {
+  const alone = await runCli(['compare', a, b, '--host-adjusted']);
+  assert.equal(alone.code, 2, alone.stderr);
+  assert.match(alone.stderr, /--host-adjusted decides the regression check: give --fail-on-regression PCT with it/);
+  // The synthetic studies have no latency_repetitions table, so no probe readings.
+  const blind = await runCli(['compare', a, b, '--fail-on-regression', '1', '--host-adjusted']);
+  assert.equal(blind.code, 2, blind.stderr);
+  assert.match(blind.stderr, /--host-adjusted: no host speed for synthetic on cpu-test .* each study needs speed-probe readings/);
+  assert.doesNotMatch(blind.stderr, /\n\s+at /, 'no stack');
+});
+
+test('two runs of the same code on a Xeon VM whose host slowed between them: --fail-on-regression 1 fails on the plain ratio, passes with the host taken out', async () => {
+  const pair = path.join(ROOT, 'docs/benchmarks/repetitions-xeon-2026-12-07-two-threads');
+  const plain = await runCli(['compare', path.join(pair, 'a'), path.join(pair, 'b'), '--fail-on-regression', '1']);
+  assert.equal(plain.code, 1, plain.stderr);
+  // The probe saw the host slower in B too: the line the reader is shown beside the table.
+  const probe = /The host's speed, B\/A of the probe's median time over \d+ and \d+ repetitions \(above 1: slower in B\): compute ([\d.]+)/.exec(plain.stdout);
+  assert.ok(probe && Number(probe[1]) > 1, plain.stdout);
+  const adjusted = await runCli(['compare', path.join(pair, 'a'), path.join(pair, 'b'), '--json', '--fail-on-regression', '1', '--host-adjusted']);
+  assert.equal(adjusted.code, 0, adjusted.stderr);
+  assert.match(adjusted.stderr, /0 of 9 cells significantly slower by more than 1% with the host's speed by the probe taken out/);
+  const rows = JSON.parse(adjusted.stdout) as CompareRow[];
+  for (const r of rows) assert.ok(Math.abs(r.host_adjusted_ratio! - r.ratio / r.host_speed_ratio!) < 1e-12, JSON.stringify(r));
+});
+
 for (const study of PAPERS_STUDIES) test(`the committed papers run ${study} against its calibration run: intervals from repetitions decide, the moves are stated`, async () => {
   const full = path.join(ROOT, study);
   const r = await runCli(['compare', full, path.join(full, 'calibration'), '--json']);

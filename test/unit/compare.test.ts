@@ -189,3 +189,16 @@ test('the host-adjusted columns: a probe that saw the host 3% slower takes the s
   // Without probe readings the columns stay empty.
   assert.ok(compareCells(a, b, { a: 'cpu', b: 'cpu' }).every((r) => r.host_speed_ratio === null && r.host_adjusted_significant === null));
 });
+
+test('the regression check with the host taken out: the host\'s 3% is no regression, m0\'s own 10% still is', () => {
+  const draw = gaussian(prng(13));
+  const ids = Array.from({ length: 12 }, (_, i) => `m${i}`);
+  const a = ids.map((id) => cell(repetitions(draw, 10, 8, 0.005, 0.01, 20), 'repetitions', id));
+  const b = ids.map((id) => cell(repetitions(draw, 10 * 1.03 * (id === 'm0' ? 1.1 : 1), 8, 0.005, 0.01, 20), 'repetitions', id));
+  const rows = compareCells(a, b, { a: 'cpu', b: 'cpu' }, { hostSpeed: { ratio: 1.03, logSe: 0.003 } });
+  assert.ok(regressions(rows, 1).length >= 10, 'the plain check fails on the host\'s move');
+  assert.deepEqual(regressions(rows, 1, 'host-adjusted').map((r) => r.model_id), ['m0']);
+  assert.deepEqual(regressions(rows, 12, 'host-adjusted'), [], 'm0 is 10% slower of its own, not 12%');
+  // Rows without the probe's columns give no host-adjusted regression (the command refuses them first).
+  assert.deepEqual(regressions(compareCells(a, b, { a: 'cpu', b: 'cpu' }), 1, 'host-adjusted'), []);
+});
