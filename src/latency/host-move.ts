@@ -17,8 +17,13 @@
  * - for each cell with clean repetitions in both halves, ln(median p50 of its second-half
  *   repetitions / median p50 of its first-half ones): within a cell, so that which cells ran when
  *   does not enter;
- * - the move is the median over those cells, with the sign test's 95% interval (no assumption on how
- *   the cells spread; it needs 6 cells).
+ * - the move is the Hodges–Lehmann centre of those cells' moves, with the Wilcoxon signed-rank
+ *   test's 95% interval (src/stats/signed-rank.ts; it needs 6 cells). A first version took their
+ *   median with the sign test's interval, which over 8 cells is the smallest to the largest move: in
+ *   the committed 23:55 pair (docs/BENCHMARKS.md) it read A's +4.9% with an interval of −0.7% to
+ *   +8.2% and missed a move that B, 3.8% slower, confirmed. The signed-rank test assumes the cells'
+ *   moves spread symmetrically about the host's: under no move, each cell's two halves are draws of
+ *   the same repetitions, so its move is as likely up as down by any amount.
  * The host moved when that interval excludes no move and the move is at least
  * `stability.hostMoveMinChange` (default 2%, the precision target): a smaller move is within what
  * a cell's interval promises. Every latency cell of the device that is not `host-disturbed` is then
@@ -26,7 +31,7 @@
  */
 import { groupBy } from '../stats/group-by.js';
 import { median } from '../stats/quantiles.js';
-import { medianWithInterval } from '../stats/sign-test.js';
+import { centreWithInterval } from '../stats/signed-rank.js';
 import type { LatencyCell, RepetitionCell } from '../results/cell-types.js';
 import { DEFAULT_STABILITY_SETTINGS } from './stability.js';
 
@@ -35,7 +40,7 @@ export interface HostMove {
   cells: number;
   /** Second half over first, as a fraction: +0.05 = 5% slower in the second half. */
   change: number;
-  /** Its sign-test 95% interval, same scale; null below 6 cells. */
+  /** Its signed-rank 95% interval, same scale; null below 6 cells. */
   low: number | null;
   high: number | null;
 }
@@ -60,9 +65,9 @@ export function hostMove(repetitions: readonly Repetition[]): HostMove | null {
     if (first.length && second.length) moves.push(Math.log(median(second) / median(first)));
   }
   if (moves.length === 0) return null;
-  const m = medianWithInterval(moves);
+  const m = centreWithInterval(moves);
   const frac = (x: number | null) => (x === null ? null : Math.expm1(x));
-  return { cells: moves.length, change: Math.expm1(m.median), low: frac(m.low), high: frac(m.high) };
+  return { cells: moves.length, change: Math.expm1(m.centre), low: frac(m.low), high: frac(m.high) };
 }
 
 /** Each device's move (devices with no cell in both halves are left out). */
@@ -75,7 +80,7 @@ export function hostMovesByDevice(repetitions: readonly DeviceRepetition[]): Map
   return moves;
 }
 
-/** True when the move's sign-test interval excludes no move. */
+/** True when the move's signed-rank interval excludes no move. */
 const significant = (move: HostMove) => move.low !== null && move.high !== null && (move.low > 0 || move.high < 0);
 
 /** True when the move is significant and at least minChange either way. */
@@ -93,14 +98,14 @@ const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
 
 export function describeHostMove(move: HostMove): string {
   const interval = move.low !== null && move.high !== null ? `, 95% ${pct(move.low)} to ${pct(move.high)}` : '';
-  return `${pct(move.change)} from the first half of the study's repetitions to the second (median over ${move.cells} cells${interval})`;
+  return `${pct(move.change)} from the first half of the study's repetitions to the second (Hodges–Lehmann centre of ${move.cells} cells${interval})`;
 }
 
 /** The move and what it means for the run's cells, for findings and compare. */
 export function hostMoveSentence(move: HostMove, minChange: number): string {
   const threshold = `${(minChange * 100).toFixed(1)}%`;
   const verdict = hostMoved(move, minChange) ? `a move of at least ${threshold}, so tables written since that rule mark its cells \`drifting\``
-    : significant(move) ? `significant, but under the ${threshold} that marks cells \`drifting\`` : 'not significant by the sign test';
+    : significant(move) ? `significant, but under the ${threshold} that marks cells \`drifting\`` : 'not significant by the signed-rank test';
   return `${describeHostMove(move)}; ${verdict}`;
 }
 

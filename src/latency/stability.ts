@@ -42,7 +42,7 @@ export interface StabilitySettings {
   driftMinRuns: number;
   /**
    * Smallest move of the host's speed from the first half of a device's repetitions to the second
-   * (median over its cells, significant by the sign test) that makes every cell of the device
+   * (Hodges–Lehmann centre of its cells' moves, significant by the signed-rank test) that makes every cell of the device
    * `drifting` (default 0.02, the precision target): src/latency/host-move.ts.
    */
   hostMoveMinChange: number;
