@@ -6,6 +6,7 @@
  * can be recomputed from committed data:
  *
  *   npm run bench:repetitions -- --measure --dir DIR [--keep] [--threads N]   # ~25-60 min on 2 cores; DIR is emptied first
+ *   npm run bench:repetitions -- --measure --dir DIR --thread-variants 2,1 --skip-busy-run   # each cell at 2 and at 1 thread, in the same rounds; A and B only
  *   npm run bench:repetitions [-- --dir DIR]                     # the summary, from the tables (default docs/benchmarks/repetitions)
  *   npm run bench:repetitions -- --pool docs/benchmarks          # every pair under that folder, side by side and pooled
  *   npm run bench:repetitions -- --rules docs                    # two interval rules on every committed second run
@@ -23,6 +24,11 @@
  * - `dnnbench compare A B`: how many cells it calls significantly changed;
  * - C: the repetitions that ran while the busy loop did, how many were discarded, and whether any
  *   cell with such a repetition in its figures was reported `stable`.
+ *
+ * With --thread-variants, the device times every cell once per thread count, as runtime variants
+ * (docs/VARIANTS.md) visited in the same rounds, so the thread counts meet the same minutes of the
+ * host; the summary then also reports each variant alone. Pairs measured one after the other cannot
+ * tell a thread count's effect from the host's hour.
  *
  * With --rules docs, the current interval rule against a candidate (the device's spread moderating a
  * cell's both ways) on every committed second run: the pairs under docs/benchmarks and the papers
@@ -62,6 +68,10 @@ const { values: args } = parseArgs({ options: {
   keep: { type: 'boolean', default: false },
   // The device's intra-op threads (study spec `threads`); default: onnxruntime's, all cores.
   threads: { type: 'string' },
+  // Runtime variants by intra-op threads, e.g. "2,1": variant t2 with 2 threads, t1 with 1.
+  'thread-variants': { type: 'string' },
+  // Measure A and B only, without the busy-loop run C.
+  'skip-busy-run': { type: 'boolean', default: false },
   pool: { type: 'string' },
   rules: { type: 'string' },
 } });
@@ -85,7 +95,7 @@ const cli = (argv: string[], env: NodeJS.ProcessEnv = {}) => run(process.execPat
 async function study(name: string, work: string): Promise<void> {
   const spec = path.join(work, `${name}.yaml`);
   await writeFile(spec, [
-    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()}${args.threads ? `, threads: ${args.threads}` : ''} }]`, 'batchSizes: [1, 4, 16]',
+    `id: repetitions-${name}`, `models: [${MODELS.join(', ')}]`, `devices: [{ queue: ${localCpuQueue()}${args.threads ? `, threads: ${args.threads}` : ''}${variantsYaml()} }]`, 'batchSizes: [1, 4, 16]',
     `dataset: { kit: ${KIT}, limit: 64 }`,
   ].join('\n'));
   const out = path.join(work, name);
@@ -96,11 +106,25 @@ async function study(name: string, work: string): Promise<void> {
   for (const f of (await readdir(out)).filter((f) => f.endsWith('.parquet'))) await cp(path.join(out, f), path.join(dir, name, f));
 }
 
+/** The thread counts of --thread-variants, in order ("2,1" → [2, 1]); empty without it. */
+const threadVariants = () => (args['thread-variants'] ?? '').split(',').filter((t) => t.trim() !== '').map((t) => Number(t.trim()));
+
+/** The device's runtime variants in the spec's flow YAML, one per thread count (t2, t1, …). */
+function variantsYaml(): string {
+  const counts = threadVariants();
+  return counts.length ? `, variants: [${counts.map((t) => `{ name: t${t}, threads: ${t} }`).join(', ')}]` : '';
+}
+
 async function measure(): Promise<void> {
   const work = await mkdtemp(path.join(os.tmpdir(), 'dnnbench-reps-'));
   await rm(dir, { recursive: true, force: true });
   await study('a', work);
   await study('b', work);
+  if (args['skip-busy-run']) {
+    if (args.keep) console.error(`results folders kept: ${work}/{a,b}`);
+    else await rm(work, { recursive: true, force: true });
+    return;
+  }
   // C: a busy loop on one core from busy-after to busy-after + busy-for seconds into the study.
   let busy: ChildProcess | undefined;
   const window = { start: 0, end: 0 };
@@ -120,8 +144,8 @@ async function measure(): Promise<void> {
   else await rm(work, { recursive: true, force: true });
 }
 
-/** A cell's name, for table rows and cells alike. */
-const key = (r: { model_id?: unknown; batch_size?: unknown }) => `${r.model_id} b${r.batch_size}`;
+/** A cell's name, for table rows and cells alike: model, batch and, where the device has runtime variants, the variant. */
+const key = (r: { model_id?: unknown; batch_size?: unknown; variant?: unknown }) => `${r.model_id} b${r.batch_size}${r.variant ? ` ${r.variant}` : ''}`;
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
@@ -394,19 +418,56 @@ function hostLabel(device: Row | undefined, latency: Row[]): string {
   return `${device?.cpu_model} (${device?.cpu_cores} cores${note})`;
 }
 
+const ok = (rows: Row[]) => rows.filter((r) => r.status === 'ok');
+
+/**
+ * Each runtime variant alone (--thread-variants: the same cells at other thread counts, in the same
+ * rounds), then the first two cell by cell: which gave the narrower interval. Nothing without variants.
+ */
+async function variantLines(a: Row[], b: Row[], rows: CompareRow[]): Promise<string[]> {
+  const variants = [...new Set(ok(a).filter((r) => r.variant).map((r) => String(r.variant)))];
+  if (variants.length < 2) return [];
+  const clean = async (n: string) => (await repetitionsOf(n)).filter((r: Row) => r.discarded !== true);
+  const [repsA, repsB] = [await clean('a'), await clean('b')];
+  const of = (rs: Row[], v: string) => rs.filter((r) => r.variant === v);
+  const stable = (rs: Row[]) => ok(rs).filter((r) => r.stability === 'stable').length;
+  const lines = variants.map((v) => {
+    const [va, vb] = [of(a, v), of(b, v)];
+    const { agree, cells } = insideOrFlagged(va, vb);
+    const vRows = rows.filter((r) => r.variant === v);
+    const B = new Map(ok(vb).map((r) => [key(r), Number(r.p50_ms)]));
+    const ratios = ok(va).filter((r) => B.has(key(r))).map((r) => B.get(key(r))! / Number(r.p50_ms));
+    const threads = ok(va)[0]?.threads;
+    return `- Variant ${v} (${threads} intra-op thread${threads === 1 ? '' : 's'}): B's p50 inside A's interval, or the cell not \`stable\` in either run, ${agree} of ${cells} cells; ` +
+      `cells \`stable\`: A ${stable(va)}, B ${stable(vb)}; median interval half-width A ±${pct(median(ok(va).map(halfWidth)))}, B ±${pct(median(ok(vb).map(halfWidth)))}; ` +
+      `repetitions' p50s spread about their cells' medians A ±${pct(spreadAboutCells(of(repsA, v)))}, B ±${pct(spreadAboutCells(of(repsB, v)))}; ` +
+      `compare ${vRows.filter((r) => r.significant).length} of ${vRows.length} cells changed; median B/A ${median(ratios).toFixed(3)}.`;
+  });
+  const [first, second] = variants as [string, string];
+  const cellOf = (r: Row) => `${r.model_id} b${r.batch_size}`;
+  const byCell = (rs: Row[], v: string) => new Map(ok(of(rs, v)).map((r) => [cellOf(r), halfWidth(r)]));
+  const narrower = (rs: Row[]) => {
+    const [h1, h2] = [byCell(rs, first), byCell(rs, second)];
+    const both = [...h1.keys()].filter((k) => h2.has(k));
+    return `${both.filter((k) => h2.get(k)! < h1.get(k)!).length} of ${both.length} (median ratio of half-widths ${median(both.map((k) => h2.get(k)! / h1.get(k)!)).toFixed(2)})`;
+  };
+  lines.push(`- Cell by cell, ${second}'s interval narrower than ${first}'s: A ${narrower(a)}, B ${narrower(b)}.`);
+  return lines;
+}
+
 async function summarize(): Promise<void> {
   const latencyOf = async (n: string): Promise<Row[]> => readResultTable(path.join(dir, n), 'latency');
-  const [a, b, c] = [await latencyOf('a'), await latencyOf('b'), await latencyOf('c')];
+  // --skip-busy-run measures A and B only.
+  const hasC = (await readdir(dir)).includes('c');
+  const runs = hasC ? ['a', 'b', 'c'] : ['a', 'b'];
+  const [a, b] = [await latencyOf('a'), await latencyOf('b')];
   const [devA] = await readResultTable(path.join(dir, 'a'), 'devices');
-  const repsC: Row[] = await readResultTable(path.join(dir, 'c'), 'latency_repetitions');
-  const window = JSON.parse(await readFile(path.join(dir, 'busy-window.json'), 'utf8')) as { start: number; end: number };
-  const ok = (rows: Row[]) => rows.filter((r) => r.status === 'ok');
   const byKey = (rows: Row[]) => new Map(ok(rows).map((r) => [key(r), r]));
   const A = byKey(a);
   const B = byKey(b);
   const lines: string[] = [];
   const say = (s = '') => lines.push(s);
-  say(`Host: ${hostLabel(devA, a)}. Tables: ${path.relative(ROOT, dir)}/{a,b,c}. Command: \`npm run bench:repetitions -- --dir ${path.relative(ROOT, dir)}\`.`);
+  say(`Host: ${hostLabel(devA, a)}. Tables: ${path.relative(ROOT, dir)}/{${runs.join(',')}}. Command: \`npm run bench:repetitions -- --dir ${path.relative(ROOT, dir)}\`.`);
   say();
   say('| cell | A p50 ms [95% interval] | A reps (disc.) | A verdict | B p50 ms [95% interval] | B reps (disc.) | B verdict | B in A | A in B |');
   say('|---|---|---|---|---|---|---|---|---|');
@@ -435,17 +496,19 @@ async function summarize(): Promise<void> {
   for (const line of rerunLines(a, b)) say(line);
   say(`- The device's spread between repetitions (src/stats/moderated-spread.ts, over all cells, as a standard deviation): A ${deviceSpreadText(a)}, B ${deviceSpreadText(b)}.`);
   say(`- Host readings of each run's clean repetitions (what the host-noise rules judge, docs/TIMING.md "Host noise"). A: ${await hostReadingText('a')}. B: ${await hostReadingText('b')}.`);
-  const links = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_LINK)));
-  if (links.some((l) => l !== null)) say(`- The cores' round trip (src/host/core-link-probe.ts; a repetition above 2× the device's lower quartile so far is discarded): A ${links[0] ?? '-'}; B ${links[1] ?? '-'}; C ${links[2] ?? '-'}.`);
-  const shares = await Promise.all(['a', 'b', 'c'].map((n) => coreProbeText(n, CORE_SHARE)));
-  if (shares.some((l) => l !== null)) say(`- Two threads' loop against one's (src/host/core-share-probe.ts; where timing.noise.maxCoreShareFactor is set, a repetition of a cell on more than one thread above that many times the device's lower quartile so far is discarded): A ${shares[0] ?? '-'}; B ${shares[1] ?? '-'}; C ${shares[2] ?? '-'}.`);
+  const perRun = (texts: (string | null)[]) => texts.map((t, i) => `${runs[i]!.toUpperCase()} ${t ?? '-'}`).join('; ');
+  const links = await Promise.all(runs.map((n) => coreProbeText(n, CORE_LINK)));
+  if (links.some((l) => l !== null)) say(`- The cores' round trip (src/host/core-link-probe.ts; a repetition above 2× the device's lower quartile so far is discarded): ${perRun(links)}.`);
+  const shares = await Promise.all(runs.map((n) => coreProbeText(n, CORE_SHARE)));
+  if (shares.some((l) => l !== null)) say(`- Two threads' loop against one's (src/host/core-share-probe.ts; where timing.noise.maxCoreShareFactor is set, a repetition of a cell on more than one thread above that many times the device's lower quartile so far is discarded): ${perRun(shares)}.`);
   say(`- Round effects, % (per round, the median over its cells of ln(repetition p50 / the cell's median repetition p50)): A ${await roundEffects('a')}; B ${await roundEffects('b')}.`);
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));
-  const [hostA, hostB, hostC] = [await withHostMoveRule(path.join(dir, 'a'), a), await withHostMoveRule(path.join(dir, 'b'), b), await withHostMoveRule(path.join(dir, 'c'), c)];
+  const [hostA, hostB] = [await withHostMoveRule(path.join(dir, 'a'), a), await withHostMoveRule(path.join(dir, 'b'), b)];
+  const hostC = hasC ? await withHostMoveRule(path.join(dir, 'c'), await latencyOf('c')) : null;
   const ruled = insideOrFlagged(hostA.rows, hostB.rows);
   const stableCount = (rows: Row[]) => ok(rows).filter((r) => r.stability === 'stable').length;
-  say(`- The host's speed within each run (src/latency/host-move.ts; "moved" makes every cell \`drifting\`): A ${hostA.text}; B ${hostB.text}; C ${hostC.text}. ` +
+  say(`- The host's speed within each run (src/latency/host-move.ts; "moved" makes every cell \`drifting\`): A ${hostA.text}; B ${hostB.text}${hostC ? `; C ${hostC.text}` : ''}. ` +
     `With that rule applied to these tables: B's p50 inside A's interval, or the cell not \`stable\` in either run, ${ruled.agree} of ${ruled.cells} cells; cells \`stable\`: A ${stableCount(hostA.rows)}, B ${stableCount(hostB.rows)}.`);
   const rows = JSON.parse(await cli(['compare', path.join(dir, 'a'), path.join(dir, 'b'), '--json'])) as CompareRow[];
   say(`- \`dnnbench compare a b\`: ${rows.filter((r) => r.significant).length} of ${rows.length} cells significantly changed, ${rows.filter((r) => !r.significant).length} within noise ` +
@@ -456,13 +519,24 @@ async function summarize(): Promise<void> {
       `relative to it, ${rows.filter((r) => r.relative_significant === true).length} of ${rows.length} cells changed.`);
   }
   for (const line of await probeLines(rows)) say(line);
-  // C: repetitions whose time span overlapped the busy loop.
+  for (const line of await variantLines(a, b, rows)) say(line);
+  if (hasC) for (const line of await busyRunLines(A)) say(line);
+  console.log(lines.join('\n'));
+}
+
+/** C: the repetitions whose time span overlapped the busy loop, and what became of them and their cells. */
+async function busyRunLines(A: Map<string, Row>): Promise<string[]> {
+  const c: Row[] = await readResultTable(path.join(dir, 'c'), 'latency');
+  const repsC: Row[] = await repetitionsOf('c');
+  const window = JSON.parse(await readFile(path.join(dir, 'busy-window.json'), 'utf8')) as { start: number; end: number };
+  const lines: string[] = [];
+  const say = (s: string) => lines.push(s);
   const startOf = (r: Row) => Number(new Date(r.started_at as string | number | Date));
   const overlaps = (r: Row) => startOf(r) < window.end && startOf(r) + Number(r.seconds) * 1000 > window.start;
   const during = repsC.filter(overlaps);
   const discarded = during.filter((r) => r.discarded === true);
   say(`- C, busy loop on one core for ${((window.end - window.start) / 1000).toFixed(0)} s: ${during.length} repetitions overlapped it, ${discarded.length} discarded (${[...new Set(discarded.flatMap((r) => (r.discard_reasons as string[]) ?? []).map((m) => m.replace(/[\d.]+/g, '#')))].join('; ') || 'none'}); ${repsC.filter((r) => r.discarded === true && !overlaps(r)).length} discarded outside it.`);
-  const C = byKey(c);
+  const C = new Map(ok(c).map((r) => [key(r), r]));
   const touched = [...new Set(during.map(key))];
   const trusted = touched.filter((k) => {
     const cell = C.get(k);
@@ -483,7 +557,7 @@ async function summarize(): Promise<void> {
     const outside = repsC.filter((r) => !overlaps(r));
     say(`- C, the speed probe's compute time (median): ${median(probeOf(during)).toFixed(3)} ms over the ${during.length} repetitions during the busy loop, ${median(probeOf(outside)).toFixed(3)} ms over the ${outside.length} outside it.`);
   }
-  console.log(lines.join('\n'));
+  return lines;
 }
 
 /** One pair's agreement counts for the pooled table (B's p50 against A's intervals). */
@@ -709,6 +783,13 @@ if (args.measure && !process.argv.slice(2).some((a) => a === '--dir' || a.starts
 if (args.measure && args.threads !== undefined && !/^[1-9]\d*$/.test(args.threads)) {
   console.error(`bench:repetitions --measure: --threads must be a positive integer (the device's intra-op threads), not "${args.threads}"`);
   process.exit(2);
+}
+if (args.measure && args['thread-variants'] !== undefined) {
+  const counts = threadVariants();
+  if (args.threads !== undefined || counts.length < 2 || counts.some((t) => !Number.isInteger(t) || t < 1) || new Set(counts).size !== counts.length) {
+    console.error(`bench:repetitions --measure: --thread-variants takes two or more different positive thread counts ("2,1"), and not with --threads; got "${args['thread-variants']}"`);
+    process.exit(2);
+  }
 }
 if (args.measure) await measure();
 await summarize();

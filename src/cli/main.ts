@@ -103,7 +103,16 @@ program.command('compare <resultsA> [resultsB]')
   .option('--fail-on-regression <pct>', 'exit 1 when a cell is significantly slower in B by more than PCT percent')
   .option('--host-adjusted', 'with --fail-on-regression: decide on each cell\'s B/A over the host\'s speed by the speed probe (host_adjusted_ratio), so a move of a shared host between the runs is not a regression')
   .action(async (a: string, b: string | undefined, opts: { json?: boolean; deviceA?: string; deviceB?: string; resamples: number; minChange: string; failOnRegression?: string; hostAdjusted?: boolean }) => {
-    if (b === undefined) return (await import('./variants-compare.js')).variantsCompare(a, opts.json ?? false);
+    if (b === undefined) {
+      // These options act on two studies only; ignoring them would let a CI check pass that checked nothing.
+      const twoStudyOnly = [['--device-a', opts.deviceA], ['--device-b', opts.deviceB], ['--fail-on-regression', opts.failOnRegression], ['--host-adjusted', opts.hostAdjusted]]
+        .filter(([, v]) => v !== undefined).map(([flag]) => flag);
+      if (twoStudyOnly.length) {
+        const { InputError } = await import('../errors.js');
+        throw new InputError(`compare ${a}: with one study, compare sets its variants side by side; ${twoStudyOnly.join(', ')} compare two studies: give the second study's results too`);
+      }
+      return (await import('./variants-compare.js')).variantsCompare(a, opts.json ?? false);
+    }
     const code = await (await import('./compare-command.js')).compareCommand(a, b, opts);
     if (code !== 0) process.exit(code);
   });

@@ -113,6 +113,15 @@ test('--host-adjusted: refused without --fail-on-regression, and for studies wit
   assert.doesNotMatch(blind.stderr, /\n\s+at /, 'no stack');
 });
 
+test('one study with an option that needs two is refused in one line, not run as a variants comparison that checks nothing', async () => {
+  for (const flags of [['--fail-on-regression', '1'], ['--fail-on-regression', '1', '--host-adjusted'], ['--device-a', 'cpu-test']]) {
+    const r = await runCli(['compare', a, ...flags]);
+    assert.equal(r.code, 2, `${flags.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`with one study, compare sets its variants side by side; ${flags.filter((f) => f.startsWith('--')).join(', ')} compare two studies`));
+    assert.equal(r.stdout, '');
+  }
+});
+
 test('two runs of the same code on a Xeon VM whose host slowed between them: --fail-on-regression 1 fails on the plain ratio, passes with the host taken out', async () => {
   const pair = path.join(ROOT, 'docs/benchmarks/repetitions-xeon-2026-12-07-two-threads');
   const plain = await runCli(['compare', path.join(pair, 'a'), path.join(pair, 'b'), '--fail-on-regression', '1']);
