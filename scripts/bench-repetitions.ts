@@ -461,6 +461,7 @@ async function summarize(): Promise<void> {
   const hasC = (await readdir(dir)).includes('c');
   const runs = hasC ? ['a', 'b', 'c'] : ['a', 'b'];
   const [a, b] = [await latencyOf('a'), await latencyOf('b')];
+  const c = hasC ? await latencyOf('c') : null;
   const [devA] = await readResultTable(path.join(dir, 'a'), 'devices');
   const byKey = (rows: Row[]) => new Map(ok(rows).map((r) => [key(r), r]));
   const A = byKey(a);
@@ -505,7 +506,7 @@ async function summarize(): Promise<void> {
   say(`- Round adjustment (\`round_adjustment\`, docs/TIMING.md): A ${adjusted(ok(a))}; B ${adjusted(ok(b))}.`);
   if (ok(a).every((r) => r.round_adjustment === null || r.round_adjustment === undefined)) say(await reanalysed(a, b));
   const [hostA, hostB] = [await withHostMoveRule(path.join(dir, 'a'), a), await withHostMoveRule(path.join(dir, 'b'), b)];
-  const hostC = hasC ? await withHostMoveRule(path.join(dir, 'c'), await latencyOf('c')) : null;
+  const hostC = c ? await withHostMoveRule(path.join(dir, 'c'), c) : null;
   const ruled = insideOrFlagged(hostA.rows, hostB.rows);
   const stableCount = (rows: Row[]) => ok(rows).filter((r) => r.stability === 'stable').length;
   say(`- The host's speed within each run (src/latency/host-move.ts; "moved" makes every cell \`drifting\`): A ${hostA.text}; B ${hostB.text}${hostC ? `; C ${hostC.text}` : ''}. ` +
@@ -520,13 +521,12 @@ async function summarize(): Promise<void> {
   }
   for (const line of await probeLines(rows)) say(line);
   for (const line of await variantLines(a, b, rows)) say(line);
-  if (hasC) for (const line of await busyRunLines(A)) say(line);
+  if (c) for (const line of await busyRunLines(A, c)) say(line);
   console.log(lines.join('\n'));
 }
 
 /** C: the repetitions whose time span overlapped the busy loop, and what became of them and their cells. */
-async function busyRunLines(A: Map<string, Row>): Promise<string[]> {
-  const c: Row[] = await readResultTable(path.join(dir, 'c'), 'latency');
+async function busyRunLines(A: Map<string, Row>, c: Row[]): Promise<string[]> {
   const repsC: Row[] = await repetitionsOf('c');
   const window = JSON.parse(await readFile(path.join(dir, 'busy-window.json'), 'utf8')) as { start: number; end: number };
   const lines: string[] = [];

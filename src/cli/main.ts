@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { CONTROL_QUEUE, readSettings, type Settings } from '../config/settings.js';
+import { InputError } from '../errors.js';
 import { localCpuQueue } from '../host/local-queue.js';
 
 // Each command loads what it needs when it runs: the Temporal worker, onnxruntime and sharp cost
@@ -108,7 +109,6 @@ program.command('compare <resultsA> [resultsB]')
       const twoStudyOnly = [['--device-a', opts.deviceA], ['--device-b', opts.deviceB], ['--fail-on-regression', opts.failOnRegression], ['--host-adjusted', opts.hostAdjusted]]
         .filter(([, v]) => v !== undefined).map(([flag]) => flag);
       if (twoStudyOnly.length) {
-        const { InputError } = await import('../errors.js');
         throw new InputError(`compare ${a}: with one study, compare sets its variants side by side; ${twoStudyOnly.join(', ')} compare two studies: give the second study's results too`);
       }
       return (await import('./variants-compare.js')).variantsCompare(a, opts.json ?? false);
